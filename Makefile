@@ -1,0 +1,73 @@
+# firesales: the two commands a replicator needs are `make book` and `make test`.
+# Both build .venv from requirements.txt on first use (Python 3.11 from the machine).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: all venv book test test-lib test-notebooks test-book pages lint execute lock clean help
+
+help:
+	@echo "make book   - fresh strict build of the book, executing every notebook (_build/html)"
+	@echo "make test   - lib tests, nbval on every notebook, notebook/ledger checks, strict build"
+	@echo "make execute NB=notebooks/x.ipynb - run a notebook top to bottom, save outputs"
+	@echo "make pages  - regenerate claims ledger, errata and output lists from the notebooks"
+	@echo "make clean  - remove _build and output"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or pass PYTHON=/path/to/python3.11"; exit 1; }
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 required, found " + sys.version.split()[0]'
+	@echo "== creating $(VENV) from requirements.txt (first run only)"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
+	$(PY) -m pip install --quiet --require-virtualenv -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+# Wall-time report printed when a long target ends, whether it passed or failed.
+TIMER = start=$$(date +%s); trap 'code=$$?; echo "== $@: $$([ $$code = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s wall time"' EXIT
+
+book: $(STAMP)
+	@$(TIMER); \
+	$(PY) -m firesales.book pages --check; \
+	$(PY) -m firesales.book build
+
+NBVAL = $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=120
+
+test: $(STAMP)
+	@$(TIMER); \
+	echo "== [1/4] notebooks executed top to bottom; ledger, errata and output lists up to date"; \
+	$(PY) -m firesales.book lint; \
+	$(PY) -m firesales.book pages --check; \
+	echo "== [2/4] library and notebook-structure tests (pytest)"; \
+	$(PY) -m pytest -q tests; \
+	echo "== [3/4] nbval: re-execute every notebook and compare with its committed outputs"; \
+	n=0; total=$$(ls notebooks/*.ipynb | wc -l); \
+	for nb in notebooks/*.ipynb; do n=$$((n+1)); t0=$$(date +%s); \
+	  echo "-- [$$n/$$total] $$nb"; $(NBVAL) $$nb; echo "   $$nb: $$(( $$(date +%s) - t0 )) s"; done; \
+	echo "== [4/4] strict book build from the committed outputs"; \
+	$(PY) -m firesales.book build --no-execute
+
+execute: $(STAMP)
+	$(PY) -m firesales.book execute $(NB)
+
+pages: $(STAMP)
+	$(PY) -m firesales.book pages
+
+lint: $(STAMP)
+	$(PY) -m firesales.book lint
+
+lock: $(STAMP)
+	@echo "re-pin by hand: edit requirements.txt, then rm -rf $(VENV) && make venv"
+
+clean:
+	rm -rf _build output

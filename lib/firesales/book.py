@@ -1,0 +1,459 @@
+"""Book tooling: execute notebooks in place, and generate the pages fed by their outputs.
+
+Command line (run from the repository root, inside the project's environment)::
+
+    python -m firesales.book execute notebooks/kurlat.ipynb [...]   # run top to bottom, save outputs
+    python -m firesales.book pages                                  # regenerate ledger, errata, lists
+    python -m firesales.book pages --check                          # fail if any generated text is stale
+    python -m firesales.book lint                                   # every notebook executed in order
+
+The generated text (claims ledger, errata, list of figures and tables in the README and
+on the reproducibility page) is derived only from the *committed, executed* notebooks,
+whose outputs nbval proves are what the code produces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .ledger import PAPERS, Record, parse_records
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+KERNEL = "python3"
+CELL_TIMEOUT = 120
+
+
+# ------------------------------------------------------------------ execution
+def execute(paths: list[Path], *, quiet: bool = False) -> dict[str, float]:
+    """Execute each notebook top to bottom with a fresh kernel and save it in place."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    timings: dict[str, float] = {}
+    for path in paths:
+        path = Path(path).resolve()
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+                cell.metadata.pop("execution", None)
+        start = time.perf_counter()
+        if not quiet:
+            print(f"executing {path.relative_to(ROOT)} ...", flush=True)
+        NotebookClient(
+            nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
+        elapsed = time.perf_counter() - start
+        nb.metadata.pop("widgets", None)
+        nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, path)
+        timings[str(path.relative_to(ROOT))] = elapsed
+        if not quiet:
+            print(f"  done in {elapsed:.1f} s", flush=True)
+            for problem in lint_notebook(path):
+                print(f"  PROBLEM: {problem}", flush=True)
+    return timings
+
+
+# ------------------------------------------------------------------ reading outputs
+@dataclass
+class Artifact:
+    kind: str  # "Figure" or "Table"
+    name: str
+    files: str
+    caption: str
+    notebook: str
+    section: str
+    anchor: str
+
+
+def notebook_paths() -> list[Path]:
+    return sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith("_"))
+
+
+def _cell_text(cell) -> str:
+    chunks = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("name") == "stdout":
+            text = out.get("text", "")
+            chunks.append(text if isinstance(text, str) else "".join(text))
+    return "".join(chunks)
+
+
+def _headings(source: str) -> list[str]:
+    heads, fenced = [], False
+    for line in source.splitlines():
+        if line.lstrip().startswith(("```", "~~~", ":::")):
+            fenced = not fenced
+        if not fenced and line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            if 1 <= level <= 3 and line[level : level + 1] == " ":
+                heads.append(line[level:].strip())
+    return heads
+
+
+def _slug_text(title: str) -> str:
+    """The heading text myst slugifies: plain text and inline code, without math or roles."""
+    import re
+
+    title = re.sub(r"\{[^}]*\}`[^`]*`", "", title)  # {role}`...`
+    title = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", "", title)  # math
+    title = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", title)  # links keep their text
+    title = re.sub(r"(\*\*|__|\*|_)(.+?)\1", r"\2", title)  # emphasis markers
+    return title.replace("`", "")
+
+
+def _slug(title: str) -> str:
+    from myst_parser.mdit_to_docutils.base import default_slugify
+
+    return default_slugify(_slug_text(title))
+
+
+def collect() -> tuple[list[Record], list[Artifact]]:
+    """All ledger records and saved figures/tables, in notebook and cell order.
+
+    Each record's ``extra`` holds the notebook and the section (nearest heading above
+    the cell) with the section's anchor, computed as myst computes heading anchors.
+    """
+    import re
+
+    records: list[Record] = []
+    artifacts: list[Artifact] = []
+    art = re.compile(r"^(Figure|Table) (\S+): (\S+)$")
+    for path in notebook_paths():
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        section, anchor, slugs = "", "", set()
+        rel = path.relative_to(ROOT).as_posix()
+        for cell in nb["cells"]:
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            if cell["cell_type"] == "markdown":
+                for head in _headings(source):
+                    slug = base = _slug(head)
+                    i = 1
+                    while slug in slugs:
+                        slug, i = f"{base}-{i}", i + 1
+                    slugs.add(slug)
+                    section, anchor = head, slug
+                continue
+            if cell["cell_type"] != "code":
+                continue
+            text = _cell_text(cell)
+            where = {"notebook": rel, "section": section, "anchor": anchor}
+            for record in parse_records(text):
+                record.extra = dict(where)
+                records.append(record)
+            lines = text.splitlines()
+            for i, line in enumerate(lines):
+                m = art.match(line)
+                if m:
+                    caption = ""
+                    if i + 1 < len(lines) and lines[i + 1].startswith("    caption: "):
+                        caption = lines[i + 1][len("    caption: ") :]
+                    artifacts.append(Artifact(m[1], m[2], m[3], caption, rel, section, anchor))
+    return records, artifacts
+
+
+# ------------------------------------------------------------------ page generation
+def _link(notebook: str, section: str = "", anchor: str = "", *, prefix: str = "../") -> str:
+    """Markdown link to a notebook, or to one of its sections when ``anchor`` is given."""
+    name = Path(notebook).stem
+    if not anchor:
+        return f"[{name}]({prefix}{notebook})"
+    label = section.replace("[", "(").replace("]", ")").replace("|", "/")
+    return f"[{label}]({prefix}{notebook}#{anchor})"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _notebook_title(notebook: str) -> str:
+    nb = json.loads((ROOT / notebook).read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            heads = _headings("".join(cell["source"]))
+            if heads:
+                return heads[0]
+    return Path(notebook).stem
+
+
+GENERATED = "<!-- generated by `python -m firesales.book pages` from the executed notebooks; do not edit -->"
+
+
+def claims_page(records: list[Record]) -> str:
+    from collections import Counter
+
+    out = [
+        "(claims-ledger)=",
+        "# Claims ledger",
+        "",
+        GENERATED,
+        "",
+        "Every claim the book replicates, as the executed notebooks checked it. Each row is "
+        "printed by a `ledger.check` call that *asserts* the claim, so a claim that stops "
+        "holding fails the build and the tests; this page is generated from those outputs.",
+        "",
+        "**Method**: *symbolic* (sympy simplifies to zero or proves an equality), *exact* "
+        "(rational arithmetic), *numeric* (solver or quadrature within a stated tolerance), "
+        "*monte carlo* (simulation within stated standard errors), *reconstruction* (a model "
+        "the text does not give in full, rebuilt and labelled as such). **Status**: *verified*; "
+        "*reconstructed* (holds in a labelled reconstruction); *erratum* (the printed text is "
+        "wrong or unreadable; see {doc}`errata`); *not reproducible* (the check shows why).",
+        "",
+    ]
+    total = Counter(r.status for r in records)
+    out.append(
+        f"**{len(records)} claims**: "
+        + ", ".join(f"{total[s]} {s}" for s in ("verified", "reconstructed", "erratum", "not reproducible") if total[s])
+        + "."
+    )
+    out.append("")
+    for prefix, paper in PAPERS.items():
+        rows = [r for r in records if r.id.split(".", 1)[0] == prefix]
+        if not rows:
+            continue
+        counts = Counter(r.status for r in rows)
+        out += [f"## {paper}", ""]
+        out.append(
+            f"{len(rows)} claims ("
+            + ", ".join(f"{counts[s]} {s}" for s in ("verified", "reconstructed", "erratum", "not reproducible") if counts[s])
+            + f"), checked in {_link(rows[0].extra['notebook'])}."
+        )
+        out += ["", "| id | place | claim | method | status | checked in |", "|---|---|---|---|---|---|"]
+        for r in rows:
+            out.append(
+                f"| `{r.id}` | {_md(r.place)} | {_md(r.claim)} | {r.method} | {r.status} | "
+                f"{_link(r.extra['notebook'], r.extra['section'], r.extra['anchor'])} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def errata_page(records: list[Record]) -> str:
+    out = [
+        "(errata)=",
+        "# Errata",
+        "",
+        GENERATED,
+        "",
+        "Places where the printed text of a paper (as we have it) is wrong, garbled or "
+        "missing, what it shows, and what a derivation from the model's primitives gives "
+        "instead. Each entry is checked in the notebook that records it. Extraction defects "
+        "of our plain-text copies are not the authors' errors; we say which is which where "
+        "we can tell.",
+        "",
+    ]
+    errata = [r for r in records if r.status in ("erratum", "not reproducible")]
+    if not errata:
+        out.append("No errata recorded yet.")
+    for prefix, paper in PAPERS.items():
+        rows = [r for r in errata if r.id.split(".", 1)[0] == prefix]
+        if not rows:
+            continue
+        out += [f"## {paper}", ""]
+        for r in rows:
+            out += [f"### {r.place}: `{r.id}`", ""]
+            if r.printed:
+                out += [f"- **The text shows:** {r.printed}"]
+            if r.derived:
+                out += [f"- **The derivation gives:** {r.derived}"]
+            out += [f"- **Finding:** {r.claim}"]
+            if r.check:
+                out += [f"- **Check:** {r.check}"]
+            out += [f"- **Status:** {r.status} ({r.method}); checked in {_link(r.extra['notebook'], r.extra['section'], r.extra['anchor'])}", ""]
+    return "\n".join(out)
+
+
+def artifacts_list(records: list[Record], artifacts: list[Artifact], *, prefix: str) -> str:
+    """Markdown list 'figure/table → notebook → files' plus claim counts per notebook."""
+    from collections import Counter
+
+    out = ["| output | what it shows | made by | files |", "|---|---|---|---|"]
+    for a in artifacts:
+        out.append(
+            f"| {a.kind} `{a.name}` | {_md(a.caption)} | {_link(a.notebook, a.section, a.anchor, prefix=prefix)} | `{a.files}` |"
+        )
+    per_nb = Counter(r.extra["notebook"] for r in records)
+    out += ["", "| notebook | claims checked |", "|---|---|"]
+    for nb in per_nb:  # notebook order
+        out.append(f"| {_link(nb, prefix=prefix)} | {per_nb[nb]} |")
+    out.append(f"| **all** | **{sum(per_nb.values())}** |")
+    return "\n".join(out)
+
+
+BEGIN, END = "<!-- BEGIN generated:outputs -->", "<!-- END generated:outputs -->"
+
+
+def _splice(text: str, block: str, where: str) -> str:
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{where} lacks the markers {BEGIN} ... {END}")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{BEGIN}\n{block}\n{END}{tail}"
+
+
+def generated_files() -> dict[Path, str]:
+    records, artifacts = collect()
+    seen: dict[str, str] = {}
+    for r in records:
+        if r.id in seen:
+            raise SystemExit(f"claim id {r.id} is checked twice ({seen[r.id]} and {r.extra['notebook']})")
+        seen[r.id] = r.extra["notebook"]
+    files = {
+        ROOT / "book" / "claims.md": claims_page(records) + "\n",
+        ROOT / "book" / "errata.md": errata_page(records) + "\n",
+    }
+    for path, prefix in ((ROOT / "README.md", ""), (ROOT / "book" / "reproducibility.md", "../")):
+        files[path] = _splice(path.read_text(encoding="utf-8"), artifacts_list(records, artifacts, prefix=prefix), path.name)
+    return files
+
+
+def pages(check_only: bool = False) -> int:
+    stale = []
+    for path, text in generated_files().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            stale.append(path.relative_to(ROOT).as_posix())
+            if not check_only:
+                path.write_text(text, encoding="utf-8")
+    if check_only and stale:
+        print("stale generated text (run `make pages`): " + ", ".join(stale), file=sys.stderr)
+        return 1
+    print(("rewrote " + ", ".join(stale)) if stale else "generated pages are up to date")
+    return 0
+
+
+# ------------------------------------------------------------------ lint
+def lint_notebook(path: Path) -> list[str]:
+    """Problems that would let nbval pass vacuously or a reader see machine noise."""
+    import re
+
+    problems = []
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    rel = path.relative_to(ROOT).as_posix()
+    counts = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"]).strip()
+        if not source:
+            problems.append(f"{rel}: cell {i} is an empty code cell")
+            continue
+        counts.append(cell.get("execution_count"))
+        last = source.splitlines()[-1].rstrip()
+        if last.endswith(";") and not last.lstrip().startswith("#"):
+            problems.append(
+                f"{rel}: cell {i} ends with ';' - nbval does not honour the semicolon (it runs cells "
+                "without history), so its output would differ; end the cell with a statement, "
+                "e.g. `_ = ax.plot(...)` or `plt.close(fig)`"
+            )
+        if cell.get("outputs") and any(
+            o.get("output_type") == "execute_result"
+            and re.search(r"^\[?<matplotlib|^Text\(|^\(-?[0-9.]+, -?[0-9.]+\)$", "".join(o.get("data", {}).get("text/plain", "")))
+            for o in cell["outputs"]
+        ):
+            problems.append(f"{rel}: cell {i} displays a matplotlib object repr; end the cell with a statement")
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                problems.append(f"{rel}: cell {i} has an error output")
+            text = json.dumps(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", ""))
+            if re.search(r"at 0x[0-9a-f]{6,}", text):
+                problems.append(f"{rel}: cell {i} prints a memory address")
+            if re.search(r"np\.float(64|32)\(|np\.int64\(", text):
+                problems.append(f"{rel}: cell {i} prints a NumPy scalar repr")
+            if "/work/" in text or "/home/" in text or "/root/" in text:
+                problems.append(f"{rel}: cell {i} prints a path of this machine")
+    if not counts:
+        problems.append(f"{rel}: has no code cells")
+    elif any(c is None for c in counts):
+        problems.append(f"{rel}: has code cells that were never executed")
+    elif counts != list(range(1, len(counts) + 1)):
+        problems.append(f"{rel}: execution counts are not 1..{len(counts)} in order: re-execute it top to bottom")
+    return problems
+
+
+def lint() -> int:
+    problems = [p for path in notebook_paths() for p in lint_notebook(path)]
+    for p in problems:
+        print(p, file=sys.stderr)
+    if not problems:
+        print(f"{len(notebook_paths())} notebooks executed top to bottom, outputs clean")
+    return 1 if problems else 0
+
+
+# ------------------------------------------------------------------ build
+def build(*, execute_notebooks: bool = True, builddir: Path | None = None) -> int:
+    """Fresh, strict build of the book: no stale ``_build``, no execution cache.
+
+    ``execute_notebooks=False`` renders the committed outputs instead of re-running the
+    notebooks (what ``make test`` does right after nbval has proved those outputs are
+    what the code produces). Warnings are errors (``-n -W --keep-going``).
+    """
+    import shutil
+    import subprocess
+
+    import yaml
+
+    builddir = builddir or ROOT / "_build"
+    shutil.rmtree(builddir, ignore_errors=True)
+    builddir.mkdir(parents=True)
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    if not execute_notebooks:
+        config["execute"]["execute_notebooks"] = "off"
+    config_path = builddir / "_config.yml"
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    mode = "executing every notebook" if execute_notebooks else "rendering the committed outputs"
+    print(f"== building the book ({mode}); strict: -n -W --keep-going", flush=True)
+    start = time.perf_counter()
+    cmd = [
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(ROOT),
+        "--path-output",
+        str(builddir.parent if builddir.name == "_build" else builddir),
+        "--config",
+        str(config_path),
+        "--all",
+        "-n",
+        "-W",
+        "--keep-going",
+    ]
+    code = subprocess.call(cmd, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    index = builddir / "html" / "index.html"
+    if code == 0 and index.exists():
+        print(f"== book built in {elapsed:.0f} s: {index.relative_to(ROOT).as_posix()}", flush=True)
+        return 0
+    print(f"== book build FAILED after {elapsed:.0f} s (exit {code})", file=sys.stderr, flush=True)
+    return code or 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m firesales.book", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("execute", help="execute notebooks in place")
+    ex.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
+    pg = sub.add_parser("pages", help="regenerate the pages fed by notebook outputs")
+    pg.add_argument("--check", action="store_true", help="only check that they are up to date")
+    sub.add_parser("lint", help="check every notebook is executed in order with clean outputs")
+    bd = sub.add_parser("build", help="fresh strict build of the book")
+    bd.add_argument("--no-execute", action="store_true", help="render committed outputs, do not re-run")
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        return build(execute_notebooks=not args.no_execute)
+    if args.command == "execute":
+        execute(args.paths or notebook_paths())
+        return 0
+    if args.command == "pages":
+        return pages(args.check)
+    return lint()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
