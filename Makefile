@@ -22,15 +22,22 @@ help:
 
 venv: $(STAMP)
 
+# pip's noise about local mirror folders that a machine's pip.conf names but lacks.
+QUIET_PIP = { grep -v -e "^WARNING: Location '" -e "BuildBackendWarning" -e "^ *\*\*\*" || true; }
+
 $(STAMP): requirements.txt pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or pass PYTHON=/path/to/python3.11"; exit 1; }
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 required, found " + sys.version.split()[0]'
-	@echo "== creating $(VENV) from requirements.txt (first run only)"
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip==26.3"
-	$(PY) -m pip install --quiet --require-virtualenv -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
-	@touch $(STAMP)
+	@if [ "$(VENV)" != ".venv" ] && [ -x "$(PY)" ]; then \
+	  echo "== using the existing environment $(VENV)"; \
+	  $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .; touch $(STAMP); exit 0; fi; \
+	command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or pass PYTHON=/path/to/python3.11"; exit 1; }; \
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 required, found " + sys.version.split()[0]'; \
+	echo "== creating $(VENV) from requirements.txt (first run only, about 2 minutes)"; \
+	t0=$$(date +%s); \
+	$(PYTHON) -m venv $(VENV); \
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3" 2>&1 | $(QUIET_PIP); \
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-virtualenv -r requirements.txt 2>&1 | $(QUIET_PIP); \
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | $(QUIET_PIP); \
+	touch $(STAMP); echo "== $(VENV) ready in $$(( $$(date +%s) - t0 )) s"
 
 # Wall-time report printed when a long target ends, whether it passed or failed.
 TIMER = start=$$(date +%s); trap 'code=$$?; echo "== $@: $$([ $$code = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s wall time"' EXIT
