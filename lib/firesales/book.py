@@ -30,6 +30,15 @@ CELL_TIMEOUT = 120
 
 
 # ------------------------------------------------------------------ execution
+def _rel(path: Path) -> str:
+    """A path as printed: relative to the repository when inside it, else its name."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.name
+
+
 def execute(paths: list[Path], *, quiet: bool = False) -> dict[str, float]:
     """Execute each notebook top to bottom with a fresh kernel and save it in place."""
     import nbformat
@@ -45,7 +54,7 @@ def execute(paths: list[Path], *, quiet: bool = False) -> dict[str, float]:
                 cell.metadata.pop("execution", None)
         start = time.perf_counter()
         if not quiet:
-            print(f"executing {path.relative_to(ROOT)} ...", flush=True)
+            print(f"executing {_rel(path)} ...", flush=True)
         NotebookClient(
             nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}}
         ).execute()
@@ -53,7 +62,7 @@ def execute(paths: list[Path], *, quiet: bool = False) -> dict[str, float]:
         nb.metadata.pop("widgets", None)
         nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, path)
-        timings[str(path.relative_to(ROOT))] = elapsed
+        timings[_rel(path)] = elapsed
         if not quiet:
             print(f"  done in {elapsed:.1f} s", flush=True)
             for problem in lint_notebook(path):
@@ -336,7 +345,7 @@ def lint_notebook(path: Path) -> list[str]:
 
     problems = []
     nb = json.loads(path.read_text(encoding="utf-8"))
-    rel = path.relative_to(ROOT).as_posix()
+    rel = _rel(path)
     counts = []
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
