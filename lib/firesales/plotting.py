@@ -157,12 +157,14 @@ def save_figure(fig, name: str, data, caption: str, *, show: bool = True) -> Non
     print(f"Figure {name}: {_display_path(stem)}.{{pdf,png,csv}}")
     print(f"    caption: {caption}")
     if show:
+        # Display the saved PNG itself, whatever matplotlib backend the kernel runs: the
+        # reader sees exactly the file in output/, and no backend-dependent repr appears.
         try:
             from IPython import get_ipython
-            from IPython.display import display
+            from IPython.display import Image, display
 
             if get_ipython() is not None:
-                display(fig)
+                display(Image(filename=str(stem.with_suffix(".png"))))
         except ImportError:  # pragma: no cover
             pass
     import matplotlib.pyplot as plt
