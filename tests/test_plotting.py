@@ -66,3 +66,8 @@ def test_fmt_never_formats_nan():
     assert plotting.fmt(1.23456789e-7, 3) == "1.235e-07"
     with pytest.raises(ValueError):
         plotting.fmt(float("nan"))
+
+
+def test_save_table_escapes_pipes_in_markdown(out):
+    md = plotting.save_table("pipes", {"a|b": ["x|y"]}, "T.")
+    assert md.splitlines()[0] == "| a\\|b |" and md.splitlines()[2] == "| x\\|y |"

@@ -191,8 +191,9 @@ def save_table(name: str, data, caption: str, *, digits: int = 6) -> str:
     print(f"    caption: {caption}")
 
     def show(v):
-        return fmt(v, digits) if isinstance(v, (float, np.floating)) else _cell(v)
+        text = fmt(v, digits) if isinstance(v, (float, np.floating)) else _cell(v)
+        return text.replace("|", "\\|")
 
-    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    lines = ["| " + " | ".join(show(n) for n in names) + " |", "|" + "---|" * len(names)]
     lines += ["| " + " | ".join(show(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
