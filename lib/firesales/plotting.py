@@ -131,9 +131,17 @@ def _write_csv(path: Path, names: list[str], rows: list[list]) -> None:
             writer.writerow([_cell(v) for v in row])
 
 
-def _check_name(name: str) -> None:
+def _prepare(name: str, data, caption: str, kind: str) -> tuple[str, list[str], list[list], Path]:
+    """Validate a figure's or table's name, caption and data; return them with its folder."""
     if not _NAME.match(name):
         raise ValueError(f"figure/table name must be lower-case letters, digits, '-' or '_', got {name!r}")
+    caption = " ".join(caption.split())
+    if not caption:
+        raise ValueError("caption must not be empty")
+    names, rows = _columns(data)
+    folder = output_dir() / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    return caption, names, rows, folder
 
 
 def save_figure(fig, name: str, data, caption: str, *, show: bool = True) -> None:
@@ -143,13 +151,7 @@ def save_figure(fig, name: str, data, caption: str, *, show: bool = True) -> Non
     mapping of equal-length columns or a list of row dicts (long format for several
     series); ``caption`` is one sentence that the reproducibility page lists.
     """
-    _check_name(name)
-    caption = " ".join(caption.split())
-    if not caption:
-        raise ValueError("caption must not be empty")
-    names, rows = _columns(data)
-    folder = output_dir() / "figures"
-    folder.mkdir(parents=True, exist_ok=True)
+    caption, names, rows, folder = _prepare(name, data, caption, "figures")
     stem = folder / name
     fig.savefig(stem.with_suffix(".pdf"), metadata={"CreationDate": None, "ModDate": None, "Producer": None})
     fig.savefig(stem.with_suffix(".png"), metadata={"Software": None})
@@ -178,13 +180,7 @@ def save_table(name: str, data, caption: str, *, digits: int = 6) -> str:
     Floats are written in full to the CSV and with ``digits`` significant digits in the
     returned Markdown (display it with ``IPython.display.Markdown``).
     """
-    _check_name(name)
-    caption = " ".join(caption.split())
-    if not caption:
-        raise ValueError("caption must not be empty")
-    names, rows = _columns(data)
-    folder = output_dir() / "tables"
-    folder.mkdir(parents=True, exist_ok=True)
+    caption, names, rows, folder = _prepare(name, data, caption, "tables")
     path = folder / f"{name}.csv"
     _write_csv(path, names, rows)
     print(f"Table {name}: {_display_path(path)}")
