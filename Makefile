@@ -10,11 +10,14 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all venv book test test-lib test-notebooks test-book pages lint execute lock clean help
+.PHONY: venv chromium book book-offline test test-browser bench pages lint execute clean help
 
 help:
 	@echo "make book   - fresh strict build of the book, executing every notebook (_build/html)"
-	@echo "make test   - lib tests, nbval on every notebook, notebook/ledger checks, strict build"
+	@echo "make test   - lib tests, nbval on every notebook, ledger checks, strict build, browser test"
+	@echo "make book-offline - make book, then ship MathJax with it so it renders with no network"
+	@echo "make test-browser - offline build from committed outputs + every page in headless Chromium"
+	@echo "make bench  - measure notebook, floor, solver timings (BENCH_FLAGS=--test --book for the slow ones)"
 	@echo "make execute NB=notebooks/x.ipynb - run a notebook top to bottom, save outputs"
 	@echo "make pages  - regenerate claims ledger, errata and output lists from the notebooks"
 	@echo "make clean  - remove _build and output"
@@ -49,19 +52,45 @@ book: $(STAMP)
 NBVAL = $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=120
 
-test: $(STAMP)
+# Debian's Chromium for the browser test (no browser download); installed when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "== installing Debian's chromium for the browser test (first run only)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "error: the browser test needs Chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+BROWSER_TEST = FIRESALES_BROWSER_REQUIRED=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser
+
+test: $(STAMP) chromium
 	@$(TIMER); \
-	echo "== [1/4] notebooks executed top to bottom; ledger, errata and output lists up to date"; \
+	echo "== [1/5] notebooks executed top to bottom; ledger, errata and output lists up to date"; \
 	$(PY) -m firesales.book lint; \
 	$(PY) -m firesales.book pages --check; \
-	echo "== [2/4] library and notebook-structure tests (pytest)"; \
-	$(PY) -m pytest -q tests; \
-	echo "== [3/4] nbval: re-execute every notebook and compare with its committed outputs"; \
+	echo "== [2/5] library and notebook-structure tests (pytest)"; \
+	$(PY) -m pytest -q tests -m "not browser"; \
+	echo "== [3/5] nbval: re-execute every notebook and compare with its committed outputs"; \
 	n=0; total=$$(ls notebooks/*.ipynb | wc -l); \
 	for nb in notebooks/*.ipynb; do n=$$((n+1)); t0=$$(date +%s); \
 	  echo "-- [$$n/$$total] $$nb"; $(NBVAL) $$nb; echo "   $$nb: $$(( $$(date +%s) - t0 )) s"; done; \
-	echo "== [4/4] strict book build from the committed outputs"; \
-	$(PY) -m firesales.book build --no-execute
+	echo "== [4/5] strict book build from the committed outputs, made readable offline"; \
+	$(PY) -m firesales.offline build --no-execute; \
+	echo "== [5/5] every page of the offline book in headless Chromium (screenshots: output/screenshots)"; \
+	$(BROWSER_TEST)
+
+book-offline: $(STAMP)
+	@$(TIMER); \
+	$(PY) -m firesales.book pages --check; \
+	$(PY) -m firesales.offline build
+
+test-browser: $(STAMP) chromium
+	@$(TIMER); \
+	$(PY) -m firesales.offline build --no-execute; \
+	$(BROWSER_TEST)
+
+BENCH_FLAGS ?=
+bench: $(STAMP)
+	$(PY) -m firesales.bench --markdown --json output/bench.json $(BENCH_FLAGS)
 
 execute: $(STAMP)
 	$(PY) -m firesales.book execute $(NB)

@@ -1,0 +1,333 @@
+"""Measured speed of the replication on this machine (issue 8).
+
+Command line (from the repository root, inside the project's environment)::
+
+    python -m firesales.bench                       # notebooks, floor, ratio, solvers
+    python -m firesales.bench --test --book         # also full `make test` and fresh `make book`
+    python -m firesales.bench --markdown            # print the table for README/reproducibility
+    python -m firesales.bench --json output/bench.json
+
+What is measured, each as wall time:
+
+- **each notebook**: executed top to bottom in a fresh kernel (kernel start included), as
+  `make execute` does, but in memory: nothing is written back, figures go to a temporary
+  folder (``FIRESALES_OUTPUT``);
+- **the floor**: the least any notebook costs, a fresh kernel that runs one cell
+  ``import numpy, scipy, sympy, matplotlib.pyplot``,
+  times the number of notebooks; the **ratio** is the notebooks' total over that floor
+  (target <= 3). The floor runs are interleaved with the notebooks (one before each, one
+  after the last; their median is used), so both see the same load;
+- **solvers**: one equilibrium solve and one full figure sweep per model, through the
+  paper modules (median of 3 after a warm-up call); a model whose module or function is
+  missing is reported as skipped, with the reason;
+- optionally the full ``make test`` (``--test``) and a fresh ``make book`` (``--book``).
+
+Timings vary with what else the two cores are doing; the machine line of the output says
+what it was run on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNEL = "python3"
+FLOOR_CELL = "import numpy, scipy, sympy, matplotlib.pyplot"
+TARGETS = {"notebook_s": 20.0, "make_test_s": 180.0, "ratio": 3.0}
+
+
+@dataclass
+class Results:
+    machine: str = ""
+    notebooks: dict[str, float] = field(default_factory=dict)
+    floor_one_s: float = 0.0
+    floor_s: float = 0.0
+    ratio: float = 0.0
+    solvers: list[dict] = field(default_factory=list)
+    make_test_s: float | None = None
+    make_book_s: float | None = None
+    notes: list[str] = field(default_factory=list)
+    slowest_cells: dict[str, list[dict]] = field(default_factory=dict)
+
+
+def machine() -> str:
+    cpus = os.cpu_count() or 0
+    try:
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        model = platform.processor() or platform.machine()
+    return f"{cpus} cores ({model}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+# ------------------------------------------------------------------ notebooks
+def run_notebook(nb, cwd: Path, timeout: int = 600) -> float:
+    """Execute an in-memory notebook in a fresh kernel; return the wall time in seconds."""
+    from nbclient import NotebookClient
+
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(cwd)}}).execute()
+    return time.perf_counter() - start
+
+
+def time_notebook(path: Path) -> tuple[float, list[tuple[float, int, str]]]:
+    """Wall time of a fresh-kernel run, and (seconds, index, first line) of every code cell."""
+    from datetime import datetime
+
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.metadata.pop("execution", None)
+    total = run_notebook(nb, path.parent)
+    cells = []
+    for i, cell in enumerate(nb.cells):
+        stamps = cell.metadata.get("execution", {}) if cell.cell_type == "code" else {}
+        if "iopub.execute_input" in stamps and "shell.execute_reply" in stamps:
+            t0, t1 = (datetime.fromisoformat(stamps[k].replace("Z", "+00:00")) for k in ("iopub.execute_input", "shell.execute_reply"))
+            first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
+            cells.append(((t1 - t0).total_seconds(), i, first[:70]))
+    return total, cells
+
+
+def time_floor(repeats: int = 3) -> float:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_CELL)])
+    runs = [run_notebook(nb, ROOT) for _ in range(repeats)]
+    return statistics.median(runs)
+
+
+# ------------------------------------------------------------------ solvers
+def _kurlat():
+    import numpy as np
+
+    from . import kurlat
+
+    def wealth(t):  # wealth decreasing in expertise, as in the chapter
+        return 1.2 * (1.0 - np.asarray(t)) + 0.05
+
+    mus = np.linspace(0.02, 0.95, 94)
+    return (
+        "equilibrium(w, lam=0.5, mu=0.4)",
+        lambda: kurlat.equilibrium(wealth, 0.5, 0.4),
+        f"price_curve over {len(mus)} values of mu",
+        lambda: kurlat.price_curve(wealth, 0.5, mus),
+    )
+
+
+def _cheng_robatto():
+    import numpy as np
+
+    from . import cheng_robatto
+
+    ds = np.linspace(0.0, 0.99, 100)
+    return (
+        "run_equilibrium(theta=0.3, gamma=0.3, beta=0.9)",
+        lambda: cheng_robatto.run_equilibrium(0.3, 0.3, 0.9),
+        f"distress_price over {len(ds)} values of d, both frictions",
+        lambda: [cheng_robatto.distress_price(float(d), model=m) for m in ("participation", "otc") for d in ds],
+    )
+
+
+def _eisenbach_phelan():
+    import numpy as np
+
+    from . import eisenbach_phelan as ep
+
+    alphas = np.linspace(0.0, 0.995, 200)
+    return (
+        "liquidity_equilibrium(alpha=0.5, regime='cournot')",
+        lambda: ep.liquidity_equilibrium(0.5, ep.CAPTION_B2["beta"], ep.CAPTION_B2["R"], ep.CAPTION_B2["N"], regime="cournot"),
+        f"price_curve over {len(alphas)} values of alpha, all regimes",
+        lambda: [ep.price_curve(alphas, regime=r) for r in ep.REGIMES],
+    )
+
+
+def _fernando():
+    import numpy as np
+
+    from . import fernando
+
+    p = dict(vbar=1.5, a=2.0, sigma_v=0.3, sigma_delta=0.2, sigma_eps=0.4)
+    lams = np.linspace(0.0, 0.5, 101)
+    return (
+        "price0_numeric(lam=0.05, M=10) (quadrature + root)",
+        lambda: fernando.price0_numeric(**p, lam=0.05, M=10),
+        f"price0_curve over {len(lams)} values of lambda, M in (2, 10, 100)",
+        lambda: [fernando.price0_curve(**p, lams=lams, M=m) for m in (2, 10, 100)],
+    )
+
+
+MODELS = {"kurlat": _kurlat, "cheng_robatto": _cheng_robatto, "eisenbach_phelan": _eisenbach_phelan, "fernando": _fernando}
+
+
+def _median_time(fn, repeats: int = 3) -> float:
+    fn()  # warm-up: imports, lambdified expressions, caches
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def time_solvers() -> list[dict]:
+    rows = []
+    for model, spec in MODELS.items():
+        try:
+            solve_what, solve, sweep_what, sweep = spec()
+        except (ImportError, AttributeError) as exc:
+            rows.append({"model": model, "skipped": f"module not ready: {exc}"})
+            continue
+        for kind, what, fn in (("solve", solve_what, solve), ("sweep", sweep_what, sweep)):
+            try:
+                rows.append({"model": model, "kind": kind, "what": what, "seconds": _median_time(fn)})
+            except Exception as exc:  # an API that changed: say so, do not stop the bench
+                rows.append({"model": model, "kind": kind, "what": what, "skipped": f"{type(exc).__name__}: {exc}"})
+    return rows
+
+
+# ------------------------------------------------------------------ make targets
+def time_command(cmd: list[str]) -> float:
+    print(f"== timing `{' '.join(cmd)}` ...", flush=True)
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    return time.perf_counter() - start
+
+
+# ------------------------------------------------------------------ report
+def _fmt(seconds: float) -> str:
+    if seconds >= 0.1:
+        return f"{seconds:.1f} s"
+    return f"{seconds * 1000:.1f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.0f} µs"
+
+
+def markdown(res: Results, command: str) -> str:
+    out = [
+        f"Measured with `{command}` on {res.machine}.",
+        "",
+        "| what | wall time | above the floor | target |",
+        "|---|---|---|---|",
+    ]
+    for name, sec in res.notebooks.items():
+        out.append(f"| notebook `{name}` | {_fmt(sec)} | {_fmt(max(sec - res.floor_one_s, 0.0))} | ≤ {TARGETS['notebook_s']:.0f} s |")
+    total = sum(res.notebooks.values())
+    n = len(res.notebooks)
+    out += [
+        f"| all {n} notebooks | {_fmt(total)} | {_fmt(max(total - res.floor_s, 0.0))} | |",
+        f"| floor: one kernel + `{FLOOR_CELL}` | {_fmt(res.floor_one_s)} | | |",
+        f"| floor × {n} notebooks | {_fmt(res.floor_s)} | | |",
+        f"| **ratio** notebooks / floor | **{res.ratio:.2f}** | | ≤ {TARGETS['ratio']:.0f} |",
+    ]
+    if res.make_test_s is not None:
+        out.append(f"| `make test` | {_fmt(res.make_test_s)} | | ≤ {TARGETS['make_test_s']:.0f} s |")
+    if res.make_book_s is not None:
+        out.append(f"| fresh `make book` | {_fmt(res.make_book_s)} | | |")
+    out += ["", "| model | call | median wall time |", "|---|---|---|"]
+    for row in res.solvers:
+        if "seconds" in row:
+            out.append(f"| {row['model']} | {row['kind']}: {row['what']} | {_fmt(row['seconds'])} |")
+        else:
+            out.append(f"| {row['model']} | {row.get('kind', '')} {row.get('what', '')} | skipped: {row['skipped']} |")
+    for note in res.notes:
+        out += ["", note]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m firesales.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to time (default: all)")
+    parser.add_argument("--test", action="store_true", help="also time the full `make test`")
+    parser.add_argument("--book", action="store_true", help="also time a fresh `make book`")
+    parser.add_argument("--no-notebooks", action="store_true", help="skip notebooks and floor")
+    parser.add_argument("--no-solvers", action="store_true", help="skip the solver timings")
+    parser.add_argument("--cells", type=int, default=3, help="list the N slowest cells of each notebook")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table at the end")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args(argv)
+
+    res = Results(machine=machine())
+    print(f"== machine: {res.machine}", flush=True)
+    if not args.no_notebooks:
+        from .book import notebook_paths
+
+        paths = [p.resolve() for p in args.notebooks] or notebook_paths()
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["FIRESALES_OUTPUT"] = tmp  # the kernels inherit it: no output/ rewritten
+            os.environ.setdefault("PYTHONHASHSEED", "0")
+            # floor runs interleaved with the notebooks (one before each, one after the last),
+            # so that both see the same load on this shared two-core machine
+            floors = []
+            for i, path in enumerate(paths, 1):
+                floors.append(time_floor(1))
+                rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+                print(f"== [{i}/{len(paths)}] executing {rel} ...", flush=True)
+                res.notebooks[rel], cells = time_notebook(path)
+                in_cells = sum(c[0] for c in cells)
+                print(f"   {res.notebooks[rel]:.1f} s ({in_cells:.1f} s in {len(cells)} cells, "
+                      f"{res.notebooks[rel] - in_cells:.1f} s kernel start/stop); slowest cells:", flush=True)
+                for sec, idx, first in sorted(cells, reverse=True)[: args.cells]:
+                    print(f"     {sec:6.2f} s  cell {idx:3d}  {first}", flush=True)
+                res.slowest_cells[rel] = [
+                    {"seconds": round(sec, 3), "cell": idx, "first_line": first} for sec, idx, first in sorted(cells, reverse=True)[: args.cells]
+                ]
+            floors.append(time_floor(1))
+            res.floor_one_s = statistics.median(floors)
+            print(f"== floor: fresh kernel + `{FLOOR_CELL}`: median of {len(floors)} runs "
+                  f"({', '.join(f'{f:.2f}' for f in floors)} s)", flush=True)
+        res.floor_s = res.floor_one_s * len(paths)
+        res.ratio = sum(res.notebooks.values()) / res.floor_s if res.floor_s else float("inf")
+        print(
+            f"   floor {res.floor_one_s:.2f} s x {len(paths)} = {res.floor_s:.1f} s; notebooks "
+            f"{sum(res.notebooks.values()):.1f} s; ratio {res.ratio:.2f}",
+            flush=True,
+        )
+    if not args.no_solvers:
+        print("== solvers (median of 3 after a warm-up)", flush=True)
+        res.solvers = time_solvers()
+        for row in res.solvers:
+            what = f"{row['model']:17s} {row.get('kind', ''):5s} {row.get('what', '')}"
+            print(f"   {what}: " + (_fmt(row["seconds"]) if "seconds" in row else "skipped: " + row["skipped"]), flush=True)
+    if args.test:
+        res.make_test_s = time_command(["make", "test"])
+    if args.book:
+        res.make_book_s = time_command(["make", "book"])
+
+    command = "python -m firesales.bench" + "".join(
+        f" {flag}" for flag, on in (("--test", args.test), ("--book", args.book)) if on
+    )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(asdict(res) | {"command": command}, indent=2) + "\n", encoding="utf-8")
+    if args.markdown:
+        print()
+        print(markdown(res, command))
+    missed = [f"{n}: {s:.1f} s > {TARGETS['notebook_s']:.0f} s" for n, s in res.notebooks.items() if s > TARGETS["notebook_s"]]
+    if res.notebooks and res.ratio > TARGETS["ratio"]:
+        missed.append(f"ratio {res.ratio:.2f} > {TARGETS['ratio']:.0f}")
+    if res.make_test_s is not None and res.make_test_s > TARGETS["make_test_s"]:
+        missed.append(f"make test {res.make_test_s:.0f} s > {TARGETS['make_test_s']:.0f} s")
+    if missed:
+        print("== targets missed: " + "; ".join(missed), flush=True)
+    return 1 if (missed and args.check) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,405 @@
+"""Check a built static site in a real browser (headless Chromium driven by Playwright).
+
+The site is served from a folder by the standard library's HTTP server on 127.0.0.1 (a free
+port, in a thread); every HTML page is loaded in Debian's Chromium (``/usr/bin/chromium``,
+no browser download) and checked for:
+
+- console errors and uncaught page exceptions;
+- failed local requests (scripts, stylesheets, images, fonts: HTTP >= 400 or no response);
+- any request to another host (the site must render with no network);
+- every ``<img>`` loaded with ``naturalWidth > 0``;
+- every link to a page of the site resolving to an existing file, and its ``#fragment``
+  to an element id of the target page;
+- mathematics typeset: where a page has Sphinx math elements, MathJax must have started and
+  produced as many ``mjx-container`` elements, with no MathJax error nodes; and no page may
+  show raw TeX (``$...$``, ``\\(...\\)``, ``\\[...\\]``, ``\\frac``) in its visible text
+  outside code.
+
+One screenshot per page listed in ``screenshot_pages`` is saved. Usable as a script::
+
+    python tests/browser/sitecheck.py _build/html [--screenshots output/screenshots]
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+CHROMIUM = os.environ.get("FIRESALES_CHROMIUM", "/usr/bin/chromium")
+# the flags this machine needs (see the project's notes on headless Chromium): no sandbox as
+# root, no GPU, and none of Chromium's own background traffic to Google's hosts
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    # no name resolves but the local server's: a page that needs the network fails here as it
+    # would for an offline reader (every such request is also reported by the check)
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+SCREENSHOT_MAX_HEIGHT = 6000  # px; long chapters are cut there
+NOT_PAGES = {"genindex.html", "search.html", "prf-prf.html"}  # generated indexes: checked, not screenshotted
+
+
+@dataclass
+class Problem:
+    page: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.page}: [{self.kind}] {self.detail}"
+
+
+@dataclass
+class Report:
+    pages: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    screenshots: list[Path] = field(default_factory=list)
+    math_pages: int = 0
+    images: int = 0
+    links: int = 0
+    link_targets: set[str] = field(default_factory=set)
+    seconds: float = 0.0
+
+    def kinds(self) -> set[str]:
+        return {p.kind for p in self.problems}
+
+    def summary(self) -> str:
+        head = (
+            f"{len(self.pages)} pages, {self.math_pages} with typeset math, {self.images} images, "
+            f"{self.links} internal links, {len(self.screenshots)} screenshots, {self.seconds:.1f} s"
+        )
+        if not self.problems:
+            return head + ": no problems"
+        return head + f": {len(self.problems)} problems\n  " + "\n  ".join(map(str, self.problems))
+
+
+# ------------------------------------------------------------------ serving
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output clean; failures are seen by the browser
+        pass
+
+
+class Server:
+    """``http.server`` on 127.0.0.1, a free port, serving ``root`` from a daemon thread."""
+
+    def __init__(self, root: Path):
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> "Server":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+# ------------------------------------------------------------------ static link targets
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k == "id" or (k == "name" and tag == "a"):
+                if v:
+                    self.ids.add(v)
+
+
+@functools.lru_cache(maxsize=None)
+def _ids_of(path: Path) -> frozenset[str]:
+    parser = _Ids()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return frozenset(parser.ids)
+
+
+def pages_of(root: Path) -> list[str]:
+    """Every HTML page of the site, as paths relative to ``root`` (theme fragments excluded)."""
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.html")
+        if p.relative_to(root).parts[0] != "_static"
+    )
+
+
+# ------------------------------------------------------------------ in-page JavaScript
+_JS_WAIT_MATH = """async () => {
+  const mathEls = document.querySelectorAll('.math');  // Sphinx: span.math (inline), div.math (display)
+  const out = {mathElements: mathEls.length, mathjax: false, error: null};
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    out.mathjax = true;
+    try { await MathJax.startup.promise; } catch (e) { out.error = String(e); }
+  }
+  await document.fonts.ready;
+  out.containers = document.querySelectorAll('mjx-container').length;
+  out.mathErrors = Array.from(document.querySelectorAll('mjx-merror, [data-mjx-error]'))
+      .map(e => (e.getAttribute('data-mjx-error') || e.textContent || '').slice(0, 120));
+  return out;
+}"""
+
+_JS_IMAGES = """async () => {
+  const imgs = Array.from(document.images);
+  imgs.forEach(i => { i.loading = 'eager'; });
+  await Promise.all(imgs.map(i => i.complete ? null :
+      new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); setTimeout(r, 5000); })));
+  return imgs.map(i => ({src: i.getAttribute('src') || '', url: i.currentSrc || i.src,
+                         w: i.naturalWidth, h: i.naturalHeight, complete: i.complete}));
+}"""
+
+_JS_LINKS = """() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"""
+
+# visible text outside code, scripts and typeset math
+_JS_TEXT = """() => {
+  const skip = new Set(['SCRIPT','STYLE','NOSCRIPT','PRE','CODE','KBD','SAMP','TEXTAREA','MJX-CONTAINER','MATH','TEMPLATE']);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+    acceptNode(node) {
+      for (let el = node.parentElement; el; el = el.parentElement) {
+        if (skip.has(el.tagName)) return NodeFilter.FILTER_REJECT;
+        if (el.classList && (el.classList.contains('highlight') || el.classList.contains('MathJax_Preview')))
+          return NodeFilter.FILTER_REJECT;
+      }
+      return NodeFilter.FILTER_ACCEPT;
+    }});
+  const parts = []; let n;
+  while ((n = walker.nextNode())) parts.push(n.nodeValue);
+  return parts.join(' ');
+}"""
+
+# text of notebook cell outputs (code-like, so not in the text above)
+_JS_OUTPUTS = """() => Array.from(document.querySelectorAll('.cell_output'))
+    .map(e => e.innerText).join('\\n')"""
+
+_RAW_TEX = [
+    (re.compile(r"\\\(.{0,200}?\\\)", re.S), "inline \\(...\\)"),
+    (re.compile(r"\\\[.{0,400}?\\\]", re.S), "display \\[...\\]"),
+    (re.compile(r"\$\$.{1,400}?\$\$", re.S), "display $$...$$"),
+    (re.compile(r"(?<![\\$\w])\$(?!\s)[^$\n]{0,200}?[\\^_{}][^$\n]{0,200}?(?<!\s)\$(?!\w)"), "inline $...$"),
+    (re.compile(r"\\(?:frac|alpha|beta|gamma|delta|theta|lambda|mu|sigma|sum|int|partial|mathbb|mathrm|left|right|begin|end|cdot|leq|geq|infty)(?![a-zA-Z])"), "TeX command"),
+]
+
+
+_FIGURE_REPR = re.compile(r"<(?:Figure size \d+x\d+ with \d+ Axes|matplotlib\.[\w.]+ object at 0x[0-9a-f]+)>")
+
+
+_META_REFRESH = re.compile(r"<meta[^>]+http-equiv=[\"']?refresh", re.IGNORECASE)
+
+
+def _raw_tex(text: str) -> list[str]:
+    found = []
+    for pattern, what in _RAW_TEX:
+        for m in pattern.finditer(text):
+            found.append(f"{what}: {m.group(0)[:80]!r}")
+            if len(found) >= 5:
+                return found
+    return found
+
+
+# ------------------------------------------------------------------ the check
+def _console(msg, add) -> None:
+    if msg.type != "error":
+        return
+    where = (msg.location or {}).get("url", "")
+    if where.endswith("/favicon.ico"):  # the browser's own request, not the page's (the book has no icon)
+        return
+    if "net::ERR_NAME_NOT_RESOLVED" in msg.text:  # reported as an external request
+        return
+    add("console error", f"{msg.text[:300]}" + (f" ({where})" if where else ""))
+
+
+def _local(url: str, base: str) -> bool:
+    return url.startswith(base) or url.startswith(("data:", "blob:", "about:"))
+
+
+def _check_page(context, base: str, root: Path, rel: str, report: Report, screenshots, screenshot_pages) -> None:
+    """Load one page in a new tab, check it, add what is wrong to ``report``."""
+    problems: list[Problem] = []
+
+    def add(kind: str, detail: str) -> None:
+        problems.append(Problem(rel, kind, detail))
+
+    page = context.new_page()
+    external: list[str] = []
+
+    page.on("request", lambda req: external.append(req.url) if not _local(req.url, base) else None)
+    page.on("console", lambda msg: _console(msg, add))
+    page.on("pageerror", lambda exc: add("page exception", str(exc)[:300]))
+    page.on(
+        "response",
+        lambda resp: add("failed request", f"HTTP {resp.status} {resp.url[len(base) - 1:]}")
+        if resp.status >= 400 and resp.url.startswith(base)
+        else None,
+    )
+    page.on(
+        "requestfailed",
+        lambda req: add("failed request", f"{req.failure} {req.url[len(base) - 1:]}")
+        if req.url.startswith(base)
+        else None,
+    )
+    try:
+        page.goto(base + rel, wait_until="load")
+        if _META_REFRESH.search((root / rel).read_text(encoding="utf-8", errors="replace")[:4000]):
+            page.wait_for_url(lambda u: u.split("#", 1)[0] != base + rel, wait_until="load")
+    except Exception as exc:  # a page that does not load at all
+        add("load", str(exc).splitlines()[0][:300])
+        page.close()
+        report.problems += problems
+        return
+
+    # mathematics
+    math = page.evaluate(_JS_WAIT_MATH)
+    if math["mathElements"]:
+        if not math["mathjax"]:
+            add("math not typeset", f"{math['mathElements']} math elements but MathJax did not start")
+        elif math["error"]:
+            add("math not typeset", f"MathJax failed: {math['error']}")
+        elif math["containers"] < math["mathElements"]:
+            add(
+                "math not typeset",
+                f"{math['mathElements']} math elements, only {math['containers']} typeset (mjx-container)",
+            )
+        else:
+            report.math_pages += 1
+    for err in math["mathErrors"]:
+        add("math error", f"MathJax could not typeset: {err}")
+    text = page.evaluate(_JS_TEXT)
+    for raw in _raw_tex(text):
+        add("raw TeX", raw)
+    outputs = page.evaluate(_JS_OUTPUTS)
+    for m in _FIGURE_REPR.finditer(outputs):  # a kernel without the inline backend
+        add("figure not rendered", f"the page shows {m.group(0)!r} instead of the image")
+
+    # images
+    for img in page.evaluate(_JS_IMAGES):
+        report.images += 1
+        if not img["complete"] or img["w"] <= 0 or img["h"] <= 0:
+            add("broken image", f"<img src={img['src']!r}> naturalWidth={img['w']}")
+
+    # links to pages of the site (relative to where the page ended up: index.html redirects)
+    page_url = page.url.split("#", 1)[0]
+    for href in page.evaluate(_JS_LINKS):
+        if not href or href.startswith(("mailto:", "javascript:", "tel:")):
+            continue
+        url = urljoin(page_url, href)
+        if not url.startswith(base):
+            if re.match(r"^https?://(127\.0\.0\.1|localhost)", url):
+                add("broken link", f"{href} points at another local server")
+            continue
+        parts = urlsplit(url)
+        target_rel = unquote(parts.path[len(urlsplit(base).path):])
+        target = root / target_rel
+        if target_rel == "" or target.is_dir():
+            target = target / "index.html"
+        report.links += 1
+        if target.is_file():
+            report.link_targets.add(target.relative_to(root).as_posix())
+        if not target.is_file():
+            add("broken link", f"{href} -> {target.relative_to(root).as_posix()} does not exist")
+            continue
+        frag = unquote(parts.fragment)
+        if frag and target.suffix == ".html" and frag not in _ids_of(target):
+            add("broken anchor", f"{href}: no element with id {frag!r} in {target.relative_to(root).as_posix()}")
+
+    for url in external:
+        add("external request", url[:200])
+
+    redirected = page.url.split("#", 1)[0] != base + rel  # e.g. index.html -> the landing page
+    if screenshots is not None and screenshot_pages(rel) and not redirected:
+        shot = screenshots / (rel[: -len(".html")].replace("/", "__") + ".png")
+        height = page.evaluate("() => document.documentElement.scrollHeight")
+        page.screenshot(
+            path=str(shot),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": min(height, SCREENSHOT_MAX_HEIGHT)},
+        )
+        report.screenshots.append(shot)
+    page.close()
+    report.problems += problems
+
+
+def check_site(
+    root: Path,
+    *,
+    screenshots: Path | None = None,
+    screenshot_pages=None,
+    chromium: str = CHROMIUM,
+    timeout_ms: int = 30_000,
+    progress=None,
+) -> Report:
+    """Load every page of the static site in ``root`` and return what is wrong with it.
+
+    ``screenshot_pages``: a predicate on the page's relative path choosing which pages get a
+    screenshot in ``screenshots`` (default: every page but the generated indexes).
+    ``progress``: called with one line per page checked (e.g. ``print``).
+    """
+    from playwright.sync_api import sync_playwright
+
+    root = Path(root).resolve()
+    start = time.perf_counter()
+    report = Report(pages=pages_of(root))
+    if not report.pages:
+        report.problems.append(Problem(".", "no pages", f"no HTML files in {root}"))
+        return report
+    if screenshot_pages is None:
+        screenshot_pages = lambda rel: Path(rel).name not in NOT_PAGES  # noqa: E731
+    if screenshots is not None:
+        screenshots = Path(screenshots)
+        if screenshots.exists():
+            shutil.rmtree(screenshots)
+        screenshots.mkdir(parents=True)
+
+    with Server(root) as server, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+        context.set_default_timeout(timeout_ms)
+        for i, rel in enumerate(report.pages, 1):
+            t0, before = time.perf_counter(), len(report.problems)
+            _check_page(context, server.base, root, rel, report, screenshots, screenshot_pages)
+            if progress:
+                found = len(report.problems) - before
+                progress(
+                    f"  [{i}/{len(report.pages)}] {rel}: {'ok' if not found else f'{found} problems'} "
+                    f"({time.perf_counter() - t0:.1f} s)"
+                )
+        context.close()
+        browser.close()
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("html", type=Path, nargs="?", default=Path("_build/html"))
+    parser.add_argument("--screenshots", type=Path, default=None)
+    args = parser.parse_args(argv)
+    report = check_site(args.html, screenshots=args.screenshots, progress=lambda line: print(line, flush=True))
+    print(report.summary())
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

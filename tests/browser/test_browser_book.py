@@ -1,0 +1,130 @@
+"""The built book in a real browser (issue 8): every page of the offline build is loaded in
+headless Chromium, served from 127.0.0.1, with every request to another host refused.
+
+One pass over the site (module fixture) feeds the tests below, each about one kind of
+defect, so a failure names what is wrong and on which page. Screenshots of every chapter go
+to ``output/screenshots/`` for a reviewer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import sitecheck
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "output" / "screenshots"
+
+
+def toc_pages() -> list[str]:
+    """The chapters of ``_toc.yml`` as paths of the built site (``book/intro.html``...)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return [str(Path(f).with_suffix("")) + ".html" for f in files]
+
+
+@pytest.fixture(scope="module")
+def report(book_html) -> sitecheck.Report:
+    print(f"\n== checking every page of {book_html} in headless Chromium", flush=True)
+    rep = sitecheck.check_site(book_html, screenshots=SCREENSHOTS, progress=lambda line: print(line, flush=True))
+    print(rep.summary(), flush=True)
+    return rep
+
+
+def _problems(report, *kinds) -> list[str]:
+    return [str(p) for p in report.problems if p.kind in kinds]
+
+
+def assert_none(report, *kinds) -> None:
+    found = _problems(report, *kinds)
+    assert not found, f"{len(found)} problems:\n  " + "\n  ".join(found)
+
+
+def test_every_chapter_was_built_and_loaded(report):
+    missing = [p for p in toc_pages() if p not in report.pages]
+    assert not missing, f"chapters in _toc.yml without a built page: {missing}"
+    assert_none(report, "load", "no pages")
+
+
+def test_no_console_errors_or_page_exceptions(report):
+    assert_none(report, "console error", "page exception")
+
+
+def test_every_local_resource_loads(report):
+    assert_none(report, "failed request")
+
+
+def test_offline_no_request_leaves_the_machine(report):
+    assert_none(report, "external request")
+
+
+def test_every_image_is_present_and_non_empty(report):
+    assert_none(report, "broken image", "figure not rendered")
+
+
+def test_figures_are_shown(report, book_html):
+    """Every notebook that saves a figure shows at least one image in its page."""
+    import json
+
+    for rel in toc_pages():
+        source = ROOT / Path(rel).with_suffix(".ipynb")
+        if not source.exists():
+            continue
+        nb = json.loads(source.read_text(encoding="utf-8"))
+        pngs = sum(
+            "image/png" in out.get("data", {}) for c in nb["cells"] if c["cell_type"] == "code" for out in c.get("outputs", [])
+        )
+        html = (book_html / rel).read_text(encoding="utf-8")
+        if pngs:
+            assert html.count("<img") >= pngs, f"{rel}: the notebook has {pngs} images, the page fewer"
+
+
+def test_navigation_links_resolve(report):
+    assert_none(report, "broken link", "broken anchor")
+    unreachable = [p for p in toc_pages() if p not in report.link_targets]
+    assert not unreachable, f"chapters no page links to: {unreachable}"
+
+
+def test_mathematics_is_typeset(report):
+    assert_none(report, "math not typeset", "math error", "raw TeX")
+    assert report.math_pages > 0, "no page of the book had typeset mathematics"
+
+
+def test_one_screenshot_per_chapter(report):
+    shots = {p.name for p in report.screenshots}
+    for rel in toc_pages():
+        name = rel[: -len(".html")].replace("/", "__") + ".png"
+        assert name in shots, f"no screenshot of {rel}"
+        assert (SCREENSHOTS / name).stat().st_size > 10_000, f"screenshot of {rel} is blank"
+
+
+def test_search_works_offline(book_html):
+    """The search page finds a chapter from the index shipped with the build."""
+    from playwright.sync_api import sync_playwright
+
+    with sitecheck.Server(book_html) as server, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=sitecheck.CHROMIUM, headless=True, args=sitecheck.CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(server.base + "search.html?q=price", wait_until="load")
+            page.wait_for_selector("ul.search li", timeout=15_000)
+            hits = page.locator("ul.search li").count()
+        finally:
+            browser.close()
+    assert hits > 0, "searching the book for 'price' found nothing"
+    assert not errors, errors
