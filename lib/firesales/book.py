@@ -83,7 +83,19 @@ class Artifact:
 
 
 def notebook_paths() -> list[Path]:
-    return sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith("_"))
+    """The notebooks in the book's order (``_toc.yml``), then any others alphabetically."""
+    import yaml
+
+    present = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith("_"))
+    order: list[str] = []
+    toc = ROOT / "_toc.yml"
+    if toc.is_file():
+        data = yaml.safe_load(toc.read_text(encoding="utf-8"))
+        for part in data.get("parts", []):
+            order += [c["file"] for c in part.get("chapters", [])]
+    rank = {name: i for i, name in enumerate(order)}
+    key = lambda p: (rank.get(p.relative_to(ROOT).with_suffix("").as_posix(), len(rank)), p.name)  # noqa: E731
+    return sorted(present, key=key)
 
 
 def _cell_text(cell) -> str:
@@ -296,15 +308,14 @@ def artifacts_list(records: list[Record], artifacts: list[Artifact], *, prefix: 
     return "\n".join(out)
 
 
-BEGIN, END = "<!-- BEGIN generated:outputs -->", "<!-- END generated:outputs -->"
-
-
-def _splice(text: str, block: str, where: str) -> str:
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{where} lacks the markers {BEGIN} ... {END}")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{block}\n{END}{tail}"
+def splice(text: str, block: str, where: str, section: str = "outputs") -> str:
+    """Replace what stands between ``<!-- BEGIN generated:<section> -->`` and its END marker."""
+    begin, end = f"<!-- BEGIN generated:{section} -->", f"<!-- END generated:{section} -->"
+    if begin not in text or end not in text:
+        raise SystemExit(f"{where} lacks the markers {begin} ... {end}")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{block}\n{end}{tail}"
 
 
 def generated_files() -> dict[Path, str]:
@@ -319,7 +330,7 @@ def generated_files() -> dict[Path, str]:
         ROOT / "book" / "errata.md": errata_page(records) + "\n",
     }
     for path, prefix in ((ROOT / "README.md", ""), (ROOT / "book" / "reproducibility.md", "../")):
-        files[path] = _splice(path.read_text(encoding="utf-8"), artifacts_list(records, artifacts, prefix=prefix), path.name)
+        files[path] = splice(path.read_text(encoding="utf-8"), artifacts_list(records, artifacts, prefix=prefix), path.name)
     return files
 
 

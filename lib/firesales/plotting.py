@@ -45,7 +45,7 @@ STYLE = {
     "legend.frameon": False,
     "legend.fontsize": 9.5,
     "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
-    "pdf.fonttype": 42,
+    "pdf.fonttype": 3,  # Type 3 subsets: half the save time of embedded TrueType (42)
     "svg.hashsalt": "firesales",
     "path.simplify": False,
 }
