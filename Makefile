@@ -70,8 +70,9 @@ test: $(STAMP) chromium
 	echo "== [2/5] library and notebook-structure tests (pytest)"; \
 	$(PY) -m pytest -q tests -m "not browser"; \
 	echo "== [3/5] nbval: re-execute every notebook and compare with its committed outputs"; \
-	n=0; total=$$(ls notebooks/*.ipynb | wc -l); \
-	for nb in notebooks/*.ipynb; do n=$$((n+1)); t0=$$(date +%s); \
+	nbs=$$($(PY) -c 'from firesales.book import notebook_paths, _rel; print(" ".join(_rel(p) for p in notebook_paths()))'); \
+	n=0; total=$$(echo $$nbs | wc -w); \
+	for nb in $$nbs; do n=$$((n+1)); t0=$$(date +%s); \
 	  echo "-- [$$n/$$total] $$nb"; $(NBVAL) $$nb; echo "   $$nb: $$(( $$(date +%s) - t0 )) s"; done; \
 	echo "== [4/5] strict book build from the committed outputs, made readable offline"; \
 	$(PY) -m firesales.offline build --no-execute; \
