@@ -64,19 +64,16 @@ BROWSER_TEST = FIRESALES_BROWSER_REQUIRED=1 $(PY) -m pytest -q -p no:cacheprovid
 
 test: $(STAMP) chromium
 	@$(TIMER); \
-	echo "== [1/5] notebooks executed top to bottom; ledger, errata and output lists up to date"; \
-	$(PY) -m firesales.book lint; \
-	$(PY) -m firesales.book pages --check; \
-	echo "== [2/5] library and notebook-structure tests (pytest)"; \
+	echo "== [1/4] pytest: the library, and every notebook executed in order feeding up-to-date pages"; \
 	$(PY) -m pytest -q tests -m "not browser"; \
-	echo "== [3/5] nbval: re-execute every notebook and compare with its committed outputs"; \
+	echo "== [2/4] nbval: re-execute every notebook and compare with its committed outputs"; \
 	nbs=$$($(PY) -c 'from firesales.book import notebook_paths, _rel; print(" ".join(_rel(p) for p in notebook_paths()))'); \
 	n=0; total=$$(echo $$nbs | wc -w); \
 	for nb in $$nbs; do n=$$((n+1)); t0=$$(date +%s); \
 	  echo "-- [$$n/$$total] $$nb"; $(NBVAL) $$nb; echo "   $$nb: $$(( $$(date +%s) - t0 )) s"; done; \
-	echo "== [4/5] strict book build from the committed outputs, made readable offline"; \
+	echo "== [3/4] strict book build from the committed outputs, made readable offline"; \
 	$(PY) -m firesales.offline build --no-execute; \
-	echo "== [5/5] every page of the offline book in headless Chromium (screenshots: output/screenshots)"; \
+	echo "== [4/4] every page of the offline book in headless Chromium (screenshots: output/screenshots)"; \
 	$(BROWSER_TEST)
 
 book-offline: $(STAMP)
@@ -101,9 +98,6 @@ pages: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m firesales.book lint
-
-lock: $(STAMP)
-	@echo "re-pin by hand: edit requirements.txt, then rm -rf $(VENV) && make venv"
 
 clean:
 	rm -rf _build output

@@ -19,6 +19,12 @@ ROOT = book.ROOT
 NOTEBOOKS = book.notebook_paths()
 
 
+@pytest.fixture(scope="module")
+def outputs():
+    """Ledger records and saved figures/tables of the committed notebooks, read once."""
+    return book.collect()
+
+
 def _toc_files():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [toc["root"]]
@@ -41,16 +47,16 @@ def test_notebook_is_executed_in_order_with_clean_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_is_valid_and_checks_claims(path):
+def test_notebook_is_valid_and_checks_claims(path, outputs):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), "first cell: a # title"
-    records, _ = book.collect()
+    records, _ = outputs
     assert any(r.extra["notebook"] == path.relative_to(ROOT).as_posix() for r in records), "no ledger.check output"
 
 
-def test_claim_ids_unique_and_prefixed_by_their_notebook():
-    records, artifacts = book.collect()
+def test_claim_ids_unique_and_prefixed_by_their_notebook(outputs):
+    records, artifacts = outputs
     ids = [r.id for r in records]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
     for r in records:
@@ -59,9 +65,9 @@ def test_claim_ids_unique_and_prefixed_by_their_notebook():
     assert len(names) == len(set(names)), "two outputs share a file name"
 
 
-def test_every_claim_on_the_ledger_page_is_checked_in_the_outputs():
+def test_every_claim_on_the_ledger_page_is_checked_in_the_outputs(outputs):
     listed = set(re.findall(r"^\| `([^`]+)` \|", (ROOT / "book" / "claims.md").read_text(), flags=re.M))
-    checked = {r.id for r in book.collect()[0]}
+    checked = {r.id for r in outputs[0]}
     assert listed == checked, f"on the page but not checked: {listed - checked}; checked but not listed: {checked - listed}"
 
 
