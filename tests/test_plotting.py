@@ -71,3 +71,92 @@ def test_fmt_never_formats_nan():
 def test_save_table_escapes_pipes_in_markdown(out):
     md = plotting.save_table("pipes", {"a|b": ["x|y"]}, "T.")
     assert md.splitlines()[0] == "| a\\|b |" and md.splitlines()[2] == "| x\\|y |"
+
+
+# ---- the PNG is the one Agg drawing cropped to the tight box; the PDF uses that box
+
+def _png_array(path):
+    return plt.imread(path)
+
+
+def test_png_matches_savefig_tight(out, tmp_path):
+    """Cropping the drawing gives the picture savefig(bbox_inches='tight') gives."""
+    plotting.save_figure(_figure(), "crop", {"x": [0]}, "A demo.")
+    fig = _figure()
+    fig.savefig(tmp_path / "ref.png", bbox_inches="tight")
+    plt.close(fig)
+    got, ref = _png_array(out / "figures" / "crop.png"), _png_array(tmp_path / "ref.png")
+    assert abs(got.shape[0] - ref.shape[0]) <= 2 and abs(got.shape[1] - ref.shape[1]) <= 2, (got.shape, ref.shape)
+    h, w = min(got.shape[0], ref.shape[0]), min(got.shape[1], ref.shape[1])
+    # same picture up to sub-pixel placement: few pixels differ noticeably
+    differ = (abs(got[:h, :w, :3] - ref[:h, :w, :3]).max(axis=2) > 0.25).mean()
+    assert differ < 0.02, differ
+    assert (out / "figures" / "crop.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_artist_outside_the_figure_is_kept(out):
+    """A legend placed beyond the figure's edge is in the PNG (the box is not cropped)."""
+    plotting.use_style()
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1], label="a long legend entry outside the axes")
+    ax.legend(loc="center left", bbox_to_anchor=(1.05, 0.5))
+    plotting.save_figure(fig, "outside", {"x": [0]}, "A demo.")
+    png = _png_array(out / "figures" / "outside.png")
+    assert png.shape[1] > 4 * plt.rcParams["savefig.dpi"], "the legend beyond the right edge was cut off"
+
+
+def test_tight_layout_figure_is_drawn_twice_only(out, monkeypatch):
+    """tight_layout() leaves a placeholder layout engine; saving must not lay out again."""
+    from matplotlib.figure import Figure
+
+    fig = _figure()
+    fig.tight_layout()
+    kinds = []
+    original = Figure.draw
+
+    def counting(self, renderer):
+        kinds.append(type(renderer).__name__)
+        return original(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counting)
+    plotting.save_figure(fig, "twice", {"x": [0]}, "A demo.")
+    assert kinds == ["RendererAgg", "MixedModeRenderer"], kinds
+
+
+# ---- in a notebook: the saving note is a display output, folded in HTML
+
+SAVE_CELL = """
+import matplotlib.pyplot as plt
+from IPython.display import Markdown
+from firesales import plotting
+plotting.use_style()
+fig, ax = plt.subplots()
+ax.plot([0, 1], [1, 0])
+plotting.save_figure(fig, "nb-fig", {"x": [0, 1]}, "A <demo> figure.")
+Markdown(plotting.save_table("nb-table", {"a": [1.5]}, "A table."))
+"""
+
+
+def test_in_a_notebook_the_note_is_folded_html_with_the_text_form(out):
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SAVE_CELL)])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()  # FIRESALES_OUTPUT inherited
+    outputs = nb.cells[0].outputs
+    assert [o.output_type for o in outputs] == ["display_data"] * 3 + ["execute_result"]
+    assert not any(o.output_type == "stream" for o in outputs), "nothing printed"
+    image, fig_note, table_note, table = outputs
+    assert "image/png" in image.data
+    assert fig_note.data["text/plain"] == (
+        "Figure nb-fig: output/figures/nb-fig.{pdf,png,csv}\n    caption: A <demo> figure."
+    )
+    assert table_note.data["text/plain"] == "Table nb-table: output/tables/nb-table.csv\n    caption: A table."
+    html = fig_note.data["text/html"]
+    assert html.startswith('<details class="firesales-saved">') and "A &lt;demo&gt; figure." in html
+    assert str(out) not in html and str(out) not in fig_note.data["text/plain"]
+    assert "| 1.5 |" in table.data["text/markdown"]
+    # the page generator's line format, read from the text/plain form
+    art = __import__("re").compile(r"^(Figure|Table) (\S+): (\S+)$")
+    lines = (fig_note.data["text/plain"] + "\n" + table_note.data["text/plain"]).splitlines()
+    assert [art.match(line)[2] for line in lines if art.match(line)] == ["nb-fig", "nb-table"]
