@@ -8,6 +8,10 @@ no browser download) and checked for:
 - failed local requests (scripts, stylesheets, images, fonts: HTTP >= 400 or no response);
 - any request to another host (the site must render with no network);
 - every ``<img>`` loaded with ``naturalWidth > 0``;
+- no block scrolls sideways at the 1280-px window: for every code block, cell output,
+  table and displayed equation, folded ones opened, ``scrollWidth <= clientWidth``
+  (and the page itself no wider than the window); an offending code block is reported
+  with its longest line, an equation with its TeX;
 - every link to a page of the site resolving to an existing file, and its ``#fragment``
   to an element id of the target page;
 - mathematics typeset: where a page has Sphinx math elements, MathJax must have started and
@@ -201,6 +205,60 @@ _RAW_TEX = [
 ]
 
 
+# Every block that could scroll sideways, folds opened (a reader may open them). A block
+# is wide when scrollWidth > clientWidth + tolerance: both are integers (CSS px, rounded),
+# and the check needs no tolerance on the book (0 px); it is a parameter for other sites.
+_JS_WIDE = """(tolerance) => {
+  const closed = Array.from(document.querySelectorAll('details:not([open])'));
+  closed.forEach(d => { d.open = true; });
+  const folded = el => closed.some(d => d.contains(el));
+  const kinds = [
+    ['page', 'html'],
+    ['code', 'pre'],
+    ['output', '.cell_output > *'],
+    ['table', '.pst-scrollable-table-container, table'],
+    ['math', 'div.math, mjx-container[display="true"]'],
+  ];
+  const found = [], seen = new Set(), reported = [];
+  for (const [kind, selector] of kinds) {
+    const all = Array.from(document.querySelectorAll(selector));
+    all.forEach((el, i) => {
+      if (seen.has(el)) return;
+      seen.add(el);
+      const over = el.scrollWidth - el.clientWidth;
+      if (over <= tolerance) return;
+      // one report per block: an output's <pre> and its wrapper are the same block
+      if (kind !== 'page' && reported.some(r => r.contains(el) || el.contains(r))) return;
+      if (kind !== 'page') reported.push(el);
+      let k = kind, what = '';
+      if (kind === 'code' && el.closest('.cell_output')) k = 'output';
+      if (k === 'code') {
+        const lines = el.innerText.split('\\n');
+        const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+        what = `longest line ${longest.length} chars: ${JSON.stringify(longest.slice(0, 72))}`;
+      } else if (k === 'math') {
+        let tex = '';
+        try {
+          const items = MathJax.startup.document.getMathItemsWithin(el);
+          tex = items.length ? items[0].math : '';
+        } catch (e) { tex = ''; }
+        what = `TeX: ${JSON.stringify((tex || el.textContent).trim().slice(0, 90))}`;
+      } else {
+        what = JSON.stringify((el.innerText || '').trim().split('\\n')[0].slice(0, 72));
+      }
+      const cell = el.closest('.cell');
+      const cells = Array.from(document.querySelectorAll('.cell'));
+      const where = cell ? `cell ${cells.indexOf(cell) + 1} of ${cells.length}` : `${kind} ${i + 1}`;
+      found.push({kind: k, where, folded: folded(el), scroll: el.scrollWidth, client: el.clientWidth, what});
+    });
+  }
+  closed.forEach(d => { d.open = false; });
+  return found;
+}"""
+
+#: px a block may exceed its box before it counts as scrolling sideways (see _JS_WIDE)
+WIDE_TOLERANCE_PX = 0
+
 _FIGURE_REPR = re.compile(r"<(?:Figure size \d+x\d+ with \d+ Axes|matplotlib\.[\w.]+ object at 0x[0-9a-f]+)>")
 
 
@@ -335,6 +393,13 @@ def _check_page(context, base: str, root: Path, rel: str, report: Report, screen
             clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": min(height, SCREENSHOT_MAX_HEIGHT)},
         )
         report.screenshots.append(shot)
+    if not redirected:
+        for w in page.evaluate(_JS_WIDE, WIDE_TOLERANCE_PX):
+            fold = " (in a fold)" if w["folded"] else ""
+            add(
+                f"wide {w['kind']}",
+                f"{w['where']}{fold}: {w['scroll']} px of content in {w['client']} px, {w['what']}",
+            )
     page.close()
     report.problems += problems
 

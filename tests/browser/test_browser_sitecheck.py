@@ -61,7 +61,10 @@ def page(title: str, body: str, *, depth: int = 0, head: str = "") -> str:
 <h1 id="top">{title}</h1>{body}</body></html>"""
 
 
-GOOD_BODY = """<p>Price <span class="math notranslate nohighlight">\\(p^* = \\frac{\\mu}{1+\\theta}\\)</span>.</p>
+GOOD_BODY = """<div class="cell"><div class="cell_input"><pre style="overflow:auto">p = solve(mu)</pre></div>
+<div class="cell_output"><pre style="overflow:auto">p = 0.5</pre></div></div>
+<div class="pst-scrollable-table-container" style="overflow:auto"><table><tr><td>a</td><td>b</td></tr></table></div>
+<p>Price <span class="math notranslate nohighlight">\\(p^* = \\frac{\\mu}{1+\\theta}\\)</span>.</p>
 <div class="math notranslate nohighlight">\\[ p = \\int_0^1 v \\, dF \\]</div>
 <img src="{up}_images/fig.png" alt="figure">
 <pre><code>prices cost $5 and $x^2$ in code is fine</code></pre>"""
@@ -104,6 +107,25 @@ DEFECTS = {
         {"figure not rendered"},
     ),
     "cdn_script": ("", '<script src="https://cdn.example.org/lib.js"></script>', {"external request"}),
+    # blocks that scroll sideways at 1280 px (the theme's pre and table containers scroll)
+    "wide_code": (
+        '<div class="cell"><div class="cell_input"><pre style="overflow:auto">' + "x = 1  # " + "y" * 300 + "</pre></div></div>",
+        "",
+        {"wide code"},
+    ),
+    "wide_output": ('<div class="cell_output"><pre style="overflow:auto">' + "z" * 300 + "</pre></div>", "", {"wide output"}),
+    "wide_table": (
+        '<div class="pst-scrollable-table-container" style="overflow:auto"><table><tr>'
+        + "<td>" + "w" * 300 + "</td></tr></table></div>",
+        "",
+        {"wide table"},
+    ),
+    "wide_folded_code": (
+        '<details><summary>show code</summary><pre style="overflow:auto">' + "v" * 300 + "</pre></details>",
+        "",
+        {"wide code"},
+    ),
+    "wide_page": ('<div style="width: 3000px">a banner wider than the window</div>', "", {"wide page"}),
 }
 
 
@@ -148,6 +170,14 @@ def test_each_defect_is_reported_on_its_page(sites, name):
     assert expected <= found, f"{name}: expected {expected}, checker reported {found or 'nothing'}"
     unexpected = found - expected - {"console error"}  # Chromium also logs failed loads to the console
     assert not unexpected, f"{name}: spurious {unexpected}"
+
+
+def test_wide_blocks_are_reported_with_where_and_what(sites):
+    detail = {p.page: p.detail for p in sites["bad"].problems if p.kind.startswith("wide")}
+    assert "longest line 309 chars" in detail["chapters/wide_code.html"]
+    assert "cell 2 of 2" in detail["chapters/wide_code.html"]  # the good body has cell 1
+    assert "(in a fold)" in detail["chapters/wide_folded_code.html"]
+    assert "(in a fold)" not in detail["chapters/wide_code.html"]
 
 
 def test_math_without_mathjax_is_reported(sites):
