@@ -66,9 +66,32 @@ def test_claim_ids_unique_and_prefixed_by_their_notebook(outputs):
 
 
 def test_every_claim_on_the_ledger_page_is_checked_in_the_outputs(outputs):
-    listed = set(re.findall(r"^\| `([^`]+)` \|", (ROOT / "book" / "claims.md").read_text(), flags=re.M))
-    checked = {r.id for r in outputs[0]}
+    listed = set(re.findall(r"^\(claim-([a-z0-9-]+)\)=$", (ROOT / "book" / "claims.md").read_text(), flags=re.M))
+    checked = {ledger.anchor(r.id)[len("claim-"):] for r in outputs[0]}
+    assert len(checked) == len(outputs[0]), "two claim ids share a ledger label"
     assert listed == checked, f"on the page but not checked: {listed - checked}; checked but not listed: {checked - listed}"
+
+
+def test_records_follow_the_status_rules(outputs):
+    """Every committed record passed, and carries what its status requires."""
+    for r in outputs[0]:
+        assert r.passed, f"{r.id} shows a failed (report-mode) record in a committed notebook"
+        assert r.status in ledger.STATUSES and r.method in ledger.METHODS, r.id
+        assert r.check, f"{r.id}: no detail of what was compared"
+        if r.status in ("erratum", "illegible"):
+            assert r.printed and r.derived, f"{r.id}: an {r.status} needs the printed text and the derived reading"
+        if r.status in ("erratum", "conflict"):
+            assert re.search(r"\d", r.check), f"{r.id}: an {r.status} must show its numbers"
+        if r.id.split(".", 1)[0] in ledger.BOOK_ONLY:
+            assert r.status != "verified", f"{r.id}: the synthesis states no paper's claim"
+
+
+def test_every_paper_chapter_confirms_something(outputs):
+    for prefix in ledger.PAPERS:
+        if prefix in ledger.BOOK_ONLY:
+            continue
+        statuses = {r.status for r in outputs[0] if r.id.startswith(prefix + ".")}
+        assert statuses & {"verified", "reconstructed"}, f"{prefix}: no claim of the paper confirmed"
 
 
 def test_generated_pages_are_up_to_date():
@@ -113,7 +136,8 @@ def test_lint_flags_machine_noise(tmp_path):
 
 
 def test_collect_reads_records_and_sections(tmp_path, monkeypatch, capsys):
-    ledger.check("kurlat.probe", True, place="eq. (1)", claim="c", method="numeric")
+    ledger.check("kurlat.probe", True, place="eq. (1)", claim="c", method="numeric", status="extension",
+                 detail="d")
     printed = capsys.readouterr().out
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title\n\n## The section"),
                                          _code("x", 1, [printed + "Figure k-f: output/figures/k-f.{pdf,png,csv}\n"
@@ -126,6 +150,20 @@ def test_collect_reads_records_and_sections(tmp_path, monkeypatch, capsys):
     assert [(r.id, r.extra["section"]) for r in records] == [("kurlat.probe", "The section")]
     assert [(a.name, a.caption, a.section) for a in artifacts] == [("k-f", "Cap.", "The section")]
     assert "kurlat.ipynb#the-section" in book.claims_page(records)
+
+
+def test_collect_reads_display_data_records(tmp_path, monkeypatch):
+    rec = ledger.Record("kurlat.probe", "extension", "numeric", "eq. (1)", "c", "d")
+    cell = _code("x", 1)
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/plain": rec.render(),
+                                                                  "text/html": rec.render_html()})]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"), cell])
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(nb, tmp_path / "notebooks" / "kurlat.ipynb")
+    monkeypatch.setattr(book, "ROOT", tmp_path)
+    monkeypatch.setattr(book, "NOTEBOOKS", tmp_path / "notebooks")
+    records, _ = book.collect()
+    assert [(r.id, r.claim, r.check) for r in records] == [("kurlat.probe", "c", "d")]
 
 
 def test_lint_flags_semicolon_endings_and_matplotlib_reprs(tmp_path):

@@ -83,7 +83,14 @@ def test_derivative_order_must_be_2_or_4():
         (1.0, dict(lo=0.0, hi=1.0, hi_closed=False), r"\(0, 1\)"),
         (math.nan, dict(lo=0.0, hi=1.0), r"lam must be a finite number in \(0, 1\)"),
         ("x", dict(lo=0.0, hi=1.0), r"lam must be a finite number"),
+        ("0.4", dict(lo=0.0, hi=1.0), r"lam must be a finite number in \(0, 1\), got '0.4'"),
+        (b"0.4", dict(lo=0.0, hi=1.0), r"lam must be a finite number"),
+        (None, dict(lo=0.0, hi=1.0), r"lam must be a finite number in \(0, 1\), got None"),
+        (0.5 + 0j, dict(lo=0.0, hi=1.0), r"lam must be a finite number"),
+        (np.array([0.5]), dict(lo=0.0, hi=1.0), r"lam must be a finite number"),
+        (math.inf, dict(lo=0.0), r"lam must be a finite number in \(0, inf\)"),
         (True, dict(lo=0.0, hi=1.0), r"lam must be a finite number"),
+        (np.bool_(True), dict(lo=0.0, hi=1.0), r"lam must be a finite number"),
     ],
 )
 def test_check_interval_messages(value, kwargs, message):
@@ -97,7 +104,7 @@ def test_check_interval_accepts_closed_ends():
     assert type(numerics.check_interval("p", np.float64(0.5), 0.0, 1.0)) is float
 
 
-@pytest.mark.parametrize("value", [0, -1, 1.5, "2", None, True])
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2", None, True, math.nan, math.inf, np.float64(2.5)])
 def test_check_positive_int_rejects(value):
     with pytest.raises(ValueError, match="N must be an integer >= 1"):
         numerics.check_positive_int("N", value)
@@ -107,3 +114,16 @@ def test_check_positive_int_accepts():
     assert numerics.check_positive_int("N", 3) == 3
     assert numerics.check_positive_int("N", np.int64(2)) == 2
     assert numerics.check_positive_int("N", 2.0) == 2
+
+
+def test_check_finite_takes_numbers_of_every_real_kind():
+    from fractions import Fraction
+
+    import sympy as sp
+
+    for value in (2, 0.5, np.float32(0.5), np.int64(3), np.array(0.25), Fraction(1, 4), sp.Rational(1, 4),
+                  sp.Float(0.5)):
+        assert type(numerics.check_finite("x", value)) is float
+    for value in ("0.5", None, True, 1j, [0.5], np.array([0.5]), np.array("0.5")):
+        with pytest.raises(ValueError, match="x must be a finite real number"):
+            numerics.check_finite("x", value)

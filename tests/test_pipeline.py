@@ -13,7 +13,7 @@ import pytest
 
 from firesales import book
 
-CLAIM = "from firesales import ledger\nledger.check('kurlat.probe', 1 + 1 == {value}, place='eq. (0)', claim='arithmetic', method='exact')"
+CLAIM = "from firesales import ledger\nledger.check('kurlat.probe', 1 + 1 == {value}, place='eq. (0)', claim='arithmetic', method='exact', status='extension', detail='1 + 1 in Python')"
 
 
 def _notebook(path, value):

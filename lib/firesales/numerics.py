@@ -40,19 +40,28 @@ def _interval_text(lo: float, hi: float, lo_closed: bool, hi_closed: bool) -> st
     return f"{left}{lo_s}, {hi_s}{right}"
 
 
-def check_finite(name: str, value) -> float:
-    """Return ``value`` as a float, or raise ``ValueError`` if it is not a finite real."""
+def _real(value):
+    """``value`` as a float if it is a real number (not a bool, string, None or complex), else None."""
     if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (Real, np.floating, np.integer)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiu":
+        return float(value)
+    return None
+
+
+def check_finite(name: str, value) -> float:
+    """Return ``value`` as a float, or raise ``ValueError`` if it is not a finite real number.
+
+    Numbers only: Python ints and floats, ``Fraction``, NumPy real scalars and 0-d real
+    arrays, SymPy real numbers. Strings (even ``"0.4"``), bytes, ``None``, bools, complex
+    numbers, NaN and infinities are refused with a message naming the parameter.
+    """
+    x = _real(value)
+    if x is None or not math.isfinite(x):
         raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    if not isinstance(value, (Real, np.floating, np.integer)):
-        try:
-            value = float(value)  # 0-d arrays, sympy numbers
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a finite real number, got {value!r}") from None
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    return value
+    return x
 
 
 def check_interval(
@@ -83,8 +92,8 @@ def check_interval(
 
 def check_positive_int(name: str, value, minimum: int = 1) -> int:
     """Return ``value`` as an int if it is an integer >= ``minimum``, else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Integral, np.integer)):
+        if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
             value = int(value)
         else:
             raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")

@@ -1,0 +1,124 @@
+"""One input contract for every public function: bad input is refused, by name.
+
+Each paper's test module keeps a table ``CONTRACT = {function name: valid keyword
+arguments}`` covering every function in the module's ``__all__``, and runs::
+
+    @pytest.mark.parametrize("func, kwargs, param, bad", contract_cases(module, CONTRACT))
+    def test_bad_input_is_rejected(func, kwargs, param, bad):
+        assert_rejects(func, kwargs, param, bad)
+
+:func:`contract_cases` replaces one argument at a time by values that are wrong for the
+*kind* of its valid value, and :func:`assert_rejects` requires a ``ValueError`` whose
+message names the argument. The kinds, read off the valid value in the table:
+
+- a real number: a numeric string, ``None``, a bool, NaN, +inf and -inf; an ``int`` in the
+  table marks an integer argument and also gets ``2.5``;
+- a bool (a flag): a string and ``None``;
+- a string (a choice such as ``regime``): an unknown string, a number and ``None``;
+- a sequence of numbers (list, tuple, array, nested): a string, ``None``, and the valid
+  sequence with its first number replaced by a numeric string, by NaN and by ``None``;
+- a callable (a density): ``None`` and a string.
+Other values (dicts, objects) are left alone.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from numbers import Real
+
+import numpy as np
+import pytest
+
+NUMBER_BAD = (("a numeric string", "0.4"), ("None", None), ("a bool", True), ("NaN", math.nan),
+              ("+inf", math.inf), ("-inf", -math.inf))
+
+
+def public_functions(module) -> list[str]:
+    """The functions (not classes, exceptions or constants) in ``module.__all__``."""
+    return [name for name in module.__all__ if inspect.isfunction(getattr(module, name))]
+
+
+def assert_table_complete(module, table: dict) -> None:
+    """Every public function of ``module`` is in the table, and its valid call succeeds."""
+    public = set(public_functions(module))
+    missing, extra = sorted(public - set(table)), sorted(set(table) - public)
+    assert not missing, f"public functions of {module.__name__} missing from the contract table: {missing}"
+    assert not extra, f"contract table names functions that are not public in {module.__name__}: {extra}"
+    for name, kwargs in table.items():
+        getattr(module, name)(**kwargs)  # the table's valid call must be valid
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (Real, np.floating, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _first_leaf_path(value, path=()):
+    """Index path of the first number in a (nested) sequence, or None."""
+    if _is_number(value):
+        return path
+    if isinstance(value, (list, tuple, np.ndarray)):
+        for i, item in enumerate(value):
+            found = _first_leaf_path(item, (*path, i))
+            if found is not None:
+                return found
+    return None
+
+
+def _replace_leaf(value, path, new):
+    if not path:
+        return new
+    items = list(value.tolist() if isinstance(value, np.ndarray) else value)
+    items[path[0]] = _replace_leaf(items[path[0]], path[1:], new)
+    return items
+
+
+def bad_values(value) -> list[tuple[str, object]]:
+    """(label, bad value) pairs for an argument whose valid value is ``value``."""
+    if isinstance(value, (bool, np.bool_)):
+        return [("a string", "yes"), ("None", None)]
+    if _is_number(value):
+        extra = [("a non-integer", 2.5)] if isinstance(value, (int, np.integer)) else []
+        return list(NUMBER_BAD) + extra
+    if isinstance(value, str):
+        return [("an unknown choice", "no-such-choice"), ("a number", 3), ("None", None)]
+    if callable(value):
+        return [("None", None), ("a string", "w")]
+    if isinstance(value, (list, tuple, np.ndarray)):
+        path = _first_leaf_path(value)
+        if path is None:
+            return []
+        cases = [("a string", "0.1, 0.2"), ("None", None)]
+        for label, leaf in (("a numeric string", "0.4"), ("NaN", math.nan), ("None", None)):
+            cases.append((f"a sequence holding {label}", _replace_leaf(value, path, leaf)))
+        return cases
+    return []
+
+
+def contract_cases(module, table: dict) -> list:
+    """pytest params (func, kwargs, param, bad) for every argument of every function in the table."""
+    cases = []
+    for name, kwargs in table.items():
+        func = getattr(module, name)
+        for param, value in kwargs.items():
+            for label, bad in bad_values(value):
+                cases.append(pytest.param(func, kwargs, param, bad, id=f"{name}-{param}-{label}"))
+    return cases
+
+
+def assert_rejects(func, kwargs: dict, param: str, bad) -> None:
+    """``func`` called with ``param=bad`` (other arguments valid) raises a ValueError naming ``param``."""
+    call = {**kwargs, param: bad}
+    try:
+        result = func(**call)
+    except ValueError as error:
+        assert param in str(error), (
+            f"{func.__name__}({param}={bad!r}) raised a ValueError that does not name {param!r}: {error}"
+        )
+        return
+    except Exception as error:  # noqa: BLE001 - the contract is a ValueError, anything else is a defect
+        raise AssertionError(
+            f"{func.__name__}({param}={bad!r}) raised {type(error).__name__} instead of a ValueError "
+            f"naming {param!r}: {error}"
+        ) from None
+    raise AssertionError(f"{func.__name__}({param}={bad!r}) returned {result!r} instead of refusing")
