@@ -167,11 +167,13 @@ _PDF_METADATA = {"CreationDate": None, "ModDate": None, "Producer": None}
 
 
 def _in_ipython() -> bool:
+    """True in a Jupyter kernel (where display outputs reach the notebook), as the ledger."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover
         return False
-    return get_ipython() is not None
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def _report(kind: str, name: str, files: str, caption: str) -> None:
