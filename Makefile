@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: venv chromium book book-offline test test-browser bench pages lint execute clean help
+.PHONY: venv chromium book book-offline test test-browser bench pages lint execute rerun clean help
 
 help:
 	@echo "make book   - fresh strict build of the book, executing every notebook (_build/html)"
@@ -19,6 +19,7 @@ help:
 	@echo "make test-browser - offline build from committed outputs + every page in headless Chromium"
 	@echo "make bench  - measure notebook, floor, solver timings (BENCH_FLAGS=--test --book for the slow ones)"
 	@echo "make execute NB=notebooks/x.ipynb - run a notebook top to bottom, save outputs"
+	@echo "make rerun NB=kurlat P=\"LAM=0.4\" - re-run a chapter at your parameters (output/runs/), claims report"
 	@echo "make pages  - regenerate claims ledger, errata and output lists from the notebooks"
 	@echo "make clean  - remove _build and output"
 
@@ -92,6 +93,13 @@ bench: $(STAMP)
 
 execute: $(STAMP)
 	$(PY) -m firesales.book execute $(NB)
+
+# A copy of a chapter executed at your parameters (papermill) into output/runs/, rendered,
+# with a report of which claims hold. P is passed through the environment, unsplit, so
+# values may hold spaces, brackets and quotes: make rerun NB=kurlat P="LAM=0.4 GAP=(0.6, 0.7)"
+rerun: export RERUN_PARAMS = $(P)
+rerun: $(STAMP)
+	@$(PY) -m firesales.rerun $(NB)
 
 pages: $(STAMP)
 	$(PY) -m firesales.book pages

@@ -3,7 +3,9 @@
 The default Sphinx/Jupyter Book build loads MathJax 3 from a CDN; it is the only thing the
 built book fetches from outside (``python -m firesales.offline audit`` proves this for a
 given build: it lists every script, stylesheet, image, font or frame that a page would load
-from another host). The offline build is the ordinary build plus one step, ``vendor``:
+from another host). ``make book`` is the ordinary build plus one step, ``vendor``, whenever
+MathJax can be had (it is cached after the first fetch); when npm cannot fetch it, the
+build says so and keeps the CDN script (``make book-offline`` fails instead):
 
 1. MathJax is fetched **once** from the npm registry with npm's own client
    (``npm pack mathjax@3.2.2``), its sha512 checked against the pin below, and the browser
@@ -24,7 +26,8 @@ inline configuration script twice under Sphinx 7.4, which throws ``SyntaxError: 
 Command line (from the repository root, inside the project's environment)::
 
     python -m firesales.offline fetch                   # make sure MathJax is in the cache
-    python -m firesales.offline build [--no-execute]    # fresh strict build, then vendor
+    python -m firesales.offline build [--no-execute]    # fresh strict build, then vendor if possible
+    python -m firesales.offline build --require-offline # ... and fail if MathJax cannot be had
     python -m firesales.offline vendor [_build/html]    # make an existing build offline
     python -m firesales.offline audit [_build/html]     # list remote loads (exit 1 if any)
 """
@@ -70,30 +73,55 @@ def _integrity(path: Path) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
 
 
+class Unavailable(SystemExit):
+    """MathJax could not be had (no npm, or the registry is not reachable)."""
+
+
 def _npm_pack(dest: Path) -> Path:
     npm = shutil.which("npm")
     if npm is None:
-        raise SystemExit(
+        raise Unavailable(
             "npm not found: install Node.js/npm, or download mathjax-"
             f"{MATHJAX_VERSION}.tgz from the npm registry and set FIRESALES_MATHJAX_TGZ to its path"
         )
     print(f"== fetching mathjax@{MATHJAX_VERSION} from the npm registry (npm pack)", flush=True)
-    subprocess.run(
-        [npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--pack-destination", str(dest), "--silent"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return dest / f"mathjax-{MATHJAX_VERSION}.tgz"
+    # fail in seconds, not minutes, when the registry cannot be reached
+    cmd = [npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--pack-destination", str(dest), "--silent",
+           "--fetch-retries=1", "--fetch-retry-mintimeout=2000", "--fetch-retry-maxtimeout=5000",
+           "--fetch-timeout=30000"]
+    try:
+        result = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=180)
+    except subprocess.TimeoutExpired:
+        raise Unavailable("npm pack timed out: the npm registry is not reachable") from None
+    tgz = dest / f"mathjax-{MATHJAX_VERSION}.tgz"
+    if result.returncode != 0 or not tgz.is_file():
+        why = (result.stderr or "").strip().splitlines()
+        raise Unavailable("npm could not fetch MathJax (is the npm registry reachable?): "
+                          + (why[-1] if why else f"exit {result.returncode}"))
+    return tgz
 
 
-def fetch(*, quiet: bool = False) -> Path:
-    """Return the cached MathJax ``es5`` folder, fetching and verifying it if needed."""
+def fetch(*, quiet: bool = False, required: bool = True) -> Path | None:
+    """Return the cached MathJax ``es5`` folder, fetching and verifying it if needed.
+
+    If it cannot be had (no npm, no registry), raise :class:`Unavailable` when
+    ``required``, else say so (unless ``quiet``) and return ``None``. A tarball whose
+    checksum does not match the pin is an error either way.
+    """
     target = vendor_dir()
     if (target / STAMP).exists() and (target / MATHJAX_ENTRY).exists():
         return target
     with tempfile.TemporaryDirectory() as tmp:
         given = os.environ.get("FIRESALES_MATHJAX_TGZ")
-        tgz = Path(given) if given else _npm_pack(Path(tmp))
+        try:
+            tgz = Path(given) if given else _npm_pack(Path(tmp))
+        except Unavailable as exc:
+            if required:
+                raise
+            if not quiet:
+                print(f"== {exc}\n== the book loads MathJax from its CDN: its pages need the network "
+                      "to show mathematics (`make book-offline` insists on the offline copy)", flush=True)
+            return None
         found = _integrity(tgz)
         if found != MATHJAX_INTEGRITY:
             raise SystemExit(f"{tgz.name}: integrity {found} does not match the pinned {MATHJAX_INTEGRITY}")
@@ -215,8 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m firesales.offline", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("fetch", help="fetch and verify MathJax into the cache")
-    bd = sub.add_parser("build", help="fresh strict build of the book, then vendor it")
+    bd = sub.add_parser("build", help="fresh strict build of the book, then vendor MathJax if it can be had")
     bd.add_argument("--no-execute", action="store_true", help="render committed outputs, do not re-run")
+    bd.add_argument("--require-offline", action="store_true",
+                    help="fail if MathJax cannot be had (default: keep the CDN script and say so)")
     for name, text in (("vendor", "make an existing build offline"), ("audit", "list remote loads of a build")):
         p = sub.add_parser(name, help=text)
         p.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html")
@@ -227,10 +257,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         from . import book
 
-        fetch()  # fail before a long build if MathJax cannot be had
+        # before the long build: fail now if MathJax is required and cannot be had
+        mathjax = fetch(required=args.require_offline)
         code = book.build(execute_notebooks=not args.no_execute)
         if code:
             return code
+        if mathjax is None:
+            print("== the book is built without MathJax inside it: reading it needs the network", flush=True)
+            return 0
         vendor(ROOT / "_build" / "html")
         return 0
     if args.command == "vendor":

@@ -1,0 +1,190 @@
+"""`make rerun`: a chapter re-run at the reader's parameters, with a claims report.
+
+The end-to-end test runs the fixture notebook ``tests/fixtures/rerun_demo.ipynb`` (a
+chapter in miniature; ``tests/fixtures/make_rerun_demo.py`` writes it) through papermill
+and the one-page Jupyter Book render; the error cases stop before any kernel starts. The
+test on a real chapter runs as soon as ``notebooks/kurlat.ipynb`` has its ``parameters``
+cell (until then it is skipped, saying so).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from firesales import rerun
+
+ROOT = rerun.ROOT
+DEMO = ROOT / "tests" / "fixtures" / "rerun_demo.ipynb"
+KURLAT = ROOT / "notebooks" / "kurlat.ipynb"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------- reading NAME=value
+def test_assignments_are_python_literals_separated_by_spaces():
+    got = rerun.parse_assignments('LAM=0.4 GAP=(0.6, 0.7)  N=5 LABEL="a b" REGIME=cournot XS=[1, 2.5]')
+    assert got == {"LAM": 0.4, "GAP": (0.6, 0.7), "N": 5, "LABEL": "a b", "REGIME": "cournot", "XS": [1, 2.5]}
+    assert rerun.parse_assignments(["LAM=0.4", "MU = 1e-3"]) == {"LAM": 0.4, "MU": 0.001}
+    assert rerun.parse_assignments("") == {}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("LAM=0.4 LAM=0.5", "given twice"),
+    ("LAM=", "has no value"),
+    ("0.4", "expected NAME=value"),
+    ("LAM=0.4 oops", "expected NAME=value"),
+    ("LAM= MU=0.3", "LAM= has no value"),
+])
+def test_malformed_assignments_are_refused(text, message):
+    with pytest.raises(rerun.RerunError, match=message):
+        rerun.parse_assignments(text)
+
+
+# ---------------------------------------------------------------- the parameters cell
+def test_parameters_cell_defaults_are_read_without_running_it():
+    params = rerun.read_parameters('LAM = 0.5\nN = 3  # count\nA, B = 1.0, "x"\nGAP = (0.6, 0.75)\n')
+    assert {k: p.default for k, p in params.items()} == {"LAM": 0.5, "N": 3, "A": 1.0, "B": "x", "GAP": (0.6, 0.75)}
+
+
+@pytest.mark.parametrize("source, message", [
+    ("import numpy as np\nLAM = 0.5", "not a single assignment"),
+    ("LAM = np.linspace(0, 1)", "not a literal"),
+    ("lam = 0.5", "not an UPPER_CASE name"),
+    ("def f():\n    pass", "not a single assignment"),
+    ("A, B = 1, 2, 3", "do not pair up"),
+    ("# nothing", "sets no parameter"),
+])
+def test_a_parameters_cell_with_anything_but_literals_is_refused(source, message):
+    with pytest.raises(rerun.RerunError, match=message):
+        rerun.read_parameters(source)
+
+
+# ---------------------------------------------------------------- types against the defaults
+@pytest.mark.parametrize("value, default, expected", [
+    (1, 0.5, 1.0), (0.4, 0.5, 0.4), (3, 2, 3), (True, False, True), ("b", "a", "b"),
+    ([0.6, 0.7], (0.5, 0.8), (0.6, 0.7)), ((1, 2, 3), [0.1], [1.0, 2.0, 3.0]),
+])
+def test_values_take_the_type_of_the_default(value, default, expected):
+    got = rerun.coerce("X", value, default)
+    assert got == expected and type(got) is type(expected)
+
+
+@pytest.mark.parametrize("value, default, message", [
+    ("0.4", 0.5, "must be a number"), (True, 0.5, "must be a number"), (2.5, 3, "must be an integer"),
+    (1, True, "True or False"), (0.4, "a", "must be a string"), ((0.6,), (0.6, 0.75), "tuple of 2"),
+    ([0.1, "x"], [0.5], r"X\[1\] must be a number"), ([], [0.5], "non-empty list"),
+    (0.5, (0.6, 0.75), "tuple of 2"),
+])
+def test_values_of_the_wrong_type_are_refused(value, default, message):
+    with pytest.raises(rerun.RerunError, match=message):
+        rerun.coerce("X", value, default)
+
+
+# ---------------------------------------------------------------- errors before anything runs
+@pytest.mark.parametrize("params, message", [
+    ({"MU": 0.3}, r"no parameter 'MU'.*its parameters are: LAM=0.5, N=3"),
+    ({"lam": 0.4}, "did you mean LAM"),
+    ({"LAM": "0.4"}, "LAM must be a number"),
+    ({"N": 2.5}, "N must be an integer"),
+    ({"LAM": 1.5}, r"ValueError: LAM must lie in \(0, 1\), got 1.5"),
+    ({"N": 0}, "N must be"),
+    ({"GAP": (0.6, 1.5)}, r"GAP\[1\]"),
+])
+def test_bad_parameters_stop_before_anything_runs(tmp_path, params, message):
+    before = _sha(DEMO)
+    with pytest.raises(rerun.RerunError, match=message):
+        rerun.rerun(DEMO, params, runs=tmp_path, quiet=True)
+    assert list(tmp_path.iterdir()) == [], "a run folder was made for refused parameters"
+    assert _sha(DEMO) == before
+
+
+def test_a_notebook_without_a_parameters_cell_cannot_be_rerun(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("LAM = 0.5")])
+    path = tmp_path / "plain.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(rerun.RerunError, match="no code cell tagged 'parameters'"):
+        rerun.rerun(path, {"LAM": 0.4}, runs=tmp_path / "runs", quiet=True)
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, path)
+    with pytest.raises(rerun.RerunError, match="no code cell tagged 'validate-parameters'"):
+        rerun.rerun(path, {"LAM": 0.4}, runs=tmp_path / "runs", quiet=True)
+
+
+def test_unknown_notebook_names_the_chapters():
+    with pytest.raises(rerun.RerunError, match="the chapters are: .*kurlat"):
+        rerun.find_notebook("kurlatt")
+
+
+def test_make_rerun_refuses_an_out_of_range_value_and_runs_nothing(tmp_path):
+    """Through the Makefile: P reaches the parser unsplit (brackets, spaces, quotes)."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "rerun", f"NB={DEMO.relative_to(ROOT)}", "P=LAM=0.4 GAP=(0.6, 1.5)"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "GAP[1] must lie in (0, 1), got 1.5" in result.stderr, result.stdout + result.stderr
+    assert "nothing was run" in result.stderr
+
+
+def test_same_parameters_same_folder():
+    a = rerun.run_folder(Path("runs"), "kurlat", {"LAM": 0.4, "MU": 0.3})
+    assert a == rerun.run_folder(Path("runs"), "kurlat", {"MU": 0.3, "LAM": 0.4})
+    assert a != rerun.run_folder(Path("runs"), "kurlat", {"LAM": 0.41, "MU": 0.3})
+    assert a.name.startswith("kurlat-LAM=0.4-MU=0.3-")
+
+
+# ---------------------------------------------------------------- end to end
+def test_rerun_reports_holding_failing_tied_and_unrun_claims(tmp_path):
+    before = _sha(DEMO)
+    report = rerun.rerun(DEMO, {"LAM": 0.85}, runs=tmp_path, quiet=True)
+    assert _sha(DEMO) == before, "the committed notebook was touched"
+    assert [r.id for r in report.expected] == [
+        "synthesis.demo.bound", "synthesis.demo.printed", "synthesis.demo.small", "synthesis.demo.price"]
+    assert [r.id for r in report.held] == ["synthesis.demo.bound"]
+    assert [(r.id, r.paper_numbers) for r in report.failed] == [
+        ("synthesis.demo.printed", True), ("synthesis.demo.small", False)]
+    assert [r.id for r in report.not_run] == ["synthesis.demo.price"]
+    assert report.failure.ename == "ValueError" and "LAM > 0.8 (got 0.85)" in report.failure.evalue
+    assert report.failure.first_line == "def demo_price(lam):" and report.failure.section == "Claims"
+    text = report.text()
+    assert "1 hold, 2 fail (1 of them tied to the paper's printed numbers), 1 did not run" in text
+    assert "✗ synthesis.demo.printed · extension · demo table  [tied to the paper's printed numbers]" in text
+    # the run's own folder: executed copy with the injected values, figures, report, page
+    folder = report.folder
+    assert folder.parent == tmp_path.resolve() and folder.name.startswith("rerun_demo-LAM=0.85-")
+    executed = nbformat.read(folder / "rerun_demo.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "LAM = 0.85" in injected[0].source
+    assert (folder / "figures" / "rerun-demo.png").stat().st_size > 1000
+    assert (folder / "report.md").read_text().startswith("== claims report")
+    page = report.html.read_text(encoding="utf-8")
+    assert "synthesis.demo.bound" in page and "λ is at most 0.6" in page
+    assert "no demo equilibrium for LAM &gt; 0.8" in page
+
+
+@pytest.mark.skipif(
+    not any("parameters" in c.get("metadata", {}).get("tags", [])
+            for c in nbformat.read(KURLAT, as_version=4).cells),
+    reason="notebooks/kurlat.ipynb has no `parameters` cell yet (chapter issue 12)",
+)
+def test_rerun_a_real_chapter(tmp_path):
+    """kurlat at another LAM: every claim of the committed notebook is accounted for."""
+    nb = nbformat.read(KURLAT, as_version=4)
+    p_index = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    params = rerun.read_parameters(nb.cells[p_index].source)
+    assert "LAM" in params, "kurlat's parameters cell has no LAM (the README's example)"
+    before = _sha(KURLAT)
+    report = rerun.rerun("kurlat", {"LAM": 0.4}, runs=tmp_path, html=False, quiet=True)
+    assert _sha(KURLAT) == before
+    assert report.records, report.text()
+    accounted = {r.id for r in report.records} | {r.id for r in report.not_run}
+    assert {r.id for r in report.expected} <= accounted
+    assert not (report.failure and not report.not_run), "a cell raised but every claim ran?"
+    assert list((report.folder / "figures").glob("*.png")), "the run's figures are not in its folder"
