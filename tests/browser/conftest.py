@@ -1,9 +1,10 @@
 """Fixtures for the browser tests.
 
 They need Playwright's Python package and Debian's Chromium (``/usr/bin/chromium``; no
-browser is ever downloaded), and ``test_book.py`` needs an *offline* build of the book
-(``make book-offline``, or ``python -m firesales.offline vendor _build/html`` after any
-build). Without them the tests are skipped with the reason, so a plain ``pytest tests/`` on
+browser is ever downloaded), and ``test_browser_book.py`` needs an *offline* build of the
+book: what a plain ``make book`` builds whenever npm can fetch MathJax (``make test``
+builds the same from the committed outputs), or ``python -m firesales.offline vendor
+_build/html`` after any build. Without them the tests are skipped with the reason, so a plain ``pytest tests/`` on
 a machine without a browser or a book still passes; ``make test-browser`` sets
 ``FIRESALES_BROWSER_REQUIRED=1``, which turns every such skip into a failure.
 
@@ -63,10 +64,10 @@ def book_html(browser_ready) -> Path:
 
     html = Path(os.environ.get("FIRESALES_BOOK_HTML", ROOT / "_build" / "html")).resolve()
     if not (html / "index.html").exists():
-        unavailable(f"no built book at {html}: run `make book-offline` first")
+        unavailable(f"no built book at {html}: run `make book` first")
     if not offline.is_offline(html):
         unavailable(
-            f"the book at {html} loads MathJax from a CDN: run `make book-offline` "
-            "(or `python -m firesales.offline vendor` on the build) first"
+            f"the book at {html} loads MathJax from a CDN (was npm unreachable when it was built?): "
+            "run `make book-offline`, or `python -m firesales.offline vendor` on the build"
         )
     return html

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import sitecheck
+from chapters_pending import PENDING
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "output" / "screenshots"
@@ -101,6 +102,65 @@ def test_navigation_links_resolve(report):
 def test_mathematics_is_typeset(report):
     assert_none(report, "math not typeset", "math error", "raw TeX")
     assert report.math_pages > 0, "no page of the book had typeset mathematics"
+
+
+WIDE = ("wide page", "wide code", "wide output", "wide table", "wide math")
+
+
+def _page_param(rel: str):
+    stem = Path(rel).stem
+    if rel.startswith("notebooks/") and stem in PENDING:
+        return pytest.param(rel, marks=pytest.mark.xfail(
+            strict=False, reason=f"{stem} not yet converted (tests/chapters_pending.py)"))
+    return rel
+
+
+@pytest.mark.parametrize("rel", [_page_param(r) for r in toc_pages()])
+def test_no_block_scrolls_sideways(report, rel):
+    """At 1280 px: every code block, output, table and equation fits (folds opened)."""
+    found = [str(p) for p in report.problems if p.page == rel and p.kind in WIDE]
+    assert not found, f"{len(found)} blocks scroll sideways on {rel}:\n  " + "\n  ".join(found)
+
+
+def test_no_block_scrolls_sideways_on_the_generated_pages(report):
+    chapters = set(toc_pages())
+    found = [str(p) for p in report.problems if p.page not in chapters and p.kind in WIDE]
+    assert not found, f"{len(found)} blocks scroll sideways:\n  " + "\n  ".join(found)
+
+
+_JS_CAPACITY = """(n) => {
+  const pre = document.querySelector('.cell_input div.highlight pre');
+  const keep = pre.textContent;
+  const cs = getComputedStyle(pre);
+  const span = document.createElement('span');
+  span.textContent = 'x'.repeat(100);
+  pre.replaceChildren(span);
+  const charWidth = span.getBoundingClientRect().width / 100;
+  const room = pre.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const wide = pre.scrollWidth > pre.clientWidth;  // 100 characters must not fit
+  span.textContent = 'x'.repeat(n);
+  const fits = pre.scrollWidth <= pre.clientWidth;
+  pre.textContent = keep;
+  return {chars: Math.floor(room / charWidth), charWidth, room, wide, fits};
+}"""
+
+
+def test_an_88_character_code_line_fits_at_1280_px(book_html):
+    """The promise behind the 88-character limit, on the book's own theme and fonts."""
+    from playwright.sync_api import sync_playwright
+
+    chapter = next(p for p in toc_pages() if p.startswith("notebooks/"))
+    with sitecheck.Server(book_html) as server, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=sitecheck.CHROMIUM, headless=True, args=sitecheck.CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport=sitecheck.VIEWPORT).new_page()
+            page.goto(server.base + chapter, wait_until="load")
+            page.evaluate("() => document.fonts.ready")
+            got = page.evaluate(_JS_CAPACITY, 88)
+        finally:
+            browser.close()
+    assert got["fits"] and got["chars"] >= 88, got
+    assert got["wide"], f"a 100-character line fits too: the measure cannot fail ({got})"
 
 
 def test_one_screenshot_per_chapter(report):

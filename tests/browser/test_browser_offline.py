@@ -100,3 +100,72 @@ def test_cdn_pattern_covers_the_usual_mathjax_urls():
         m = offline._CDN_MATHJAX.search(f'<script src="{url}"></script>')
         assert m and m["file"] == file, url
     assert offline._CDN_MATHJAX.search('<script src="_static/mathjax/tex-mml-chtml.js"></script>') is None
+
+
+# ---- offline by default: `make book` ships MathJax when npm can fetch it, else says so
+
+def test_fetch_without_npm_falls_back_or_fails_as_asked(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FIRESALES_VENDOR", str(tmp_path / "vendor"))
+    monkeypatch.delenv("FIRESALES_MATHJAX_TGZ", raising=False)
+    monkeypatch.setattr(offline.shutil, "which", lambda name: None)
+    assert offline.fetch(required=False) is None
+    said = capsys.readouterr().out
+    assert "npm not found" in said and "loads MathJax from its CDN" in said
+    with pytest.raises(offline.Unavailable, match="npm not found"):
+        offline.fetch()
+
+
+def test_fetch_with_an_unreachable_registry_says_so_quickly(tmp_path, monkeypatch, capsys):
+    """The real npm client against a registry address nothing listens on."""
+    import shutil
+    import time
+
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    monkeypatch.setenv("FIRESALES_VENDOR", str(tmp_path / "vendor"))
+    monkeypatch.delenv("FIRESALES_MATHJAX_TGZ", raising=False)
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "npm-cache"))  # nothing cached
+    start = time.perf_counter()
+    assert offline.fetch(required=False) is None
+    assert time.perf_counter() - start < 60
+    assert "npm could not fetch MathJax" in capsys.readouterr().out
+    assert not (tmp_path / "vendor").exists()
+
+
+def _fake_build(monkeypatch, root: Path):
+    from firesales import book
+
+    calls = []
+
+    def build(*, execute_notebooks=True, builddir=None):
+        calls.append(execute_notebooks)
+        make_build(root / "_build" / "html")
+        return 0
+
+    monkeypatch.setattr(book, "build", build)
+    monkeypatch.setattr(offline, "ROOT", root)
+    return calls
+
+
+def test_plain_build_ships_mathjax_when_it_can(tmp_path, monkeypatch, fake_vendor):
+    calls = _fake_build(monkeypatch, tmp_path)
+    assert offline.main(["build", "--no-execute"]) == 0
+    assert calls == [False]
+    html = tmp_path / "_build" / "html"
+    assert offline.is_offline(html) and offline.audit(html) == []
+
+
+def test_plain_build_keeps_the_cdn_when_mathjax_cannot_be_had(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FIRESALES_VENDOR", str(tmp_path / "vendor"))
+    monkeypatch.setattr(offline.shutil, "which", lambda name: None)
+    calls = _fake_build(monkeypatch, tmp_path)
+    assert offline.main(["build"]) == 0
+    assert calls == [True]
+    html = tmp_path / "_build" / "html"
+    assert not offline.is_offline(html) and offline.audit(html)
+    assert "reading it needs the network" in capsys.readouterr().out
+    # `make book-offline` refuses before spending time on a build
+    with pytest.raises(offline.Unavailable):
+        offline.main(["build", "--require-offline"])
+    assert calls == [True]
