@@ -18,7 +18,7 @@ help:
 	@echo "make test   - lib tests, nbval on every notebook, ledger checks, strict build, browser test"
 	@echo "make book-offline - make book, failing if MathJax cannot be shipped with it"
 	@echo "make test-browser - the book from committed outputs + every page in headless Chromium"
-	@echo "make bench  - measure notebook, floor, solver timings (BENCH_FLAGS=--test --book for the slow ones)"
+	@echo "make bench  - measure notebooks (wall + CPU), floor, make test, make book, solvers; publish in README"
 	@echo "make execute NB=notebooks/x.ipynb - run a notebook top to bottom, save outputs"
 	@echo "make rerun NB=kurlat P=\"LAM=0.4\" - re-run a chapter at your parameters (output/runs/), claims report"
 	@echo "make pages  - regenerate claims ledger, errata and output lists from the notebooks"
@@ -43,13 +43,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | $(QUIET_PIP); \
 	touch $(STAMP); echo "== $(VENV) ready in $$(( $$(date +%s) - t0 )) s"
 
-# Wall-time report printed when a long target ends, whether it passed or failed.
-TIMER = start=$$(date +%s); trap 'code=$$?; echo "== $@: $$([ $$code = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s wall time"' EXIT
-
-# Offline by default: MathJax is fetched once with npm (pinned, checksum-verified, cached in
-# .venv/vendor) and shipped in _build/html; without npm or its registry the build says so
-# and the pages load MathJax from its CDN. `make book-offline` insists on the offline copy.
-BUILD = $(PY) -m firesales.offline build
+# Wall-time report printed when a long target ends, whether it passed or failed, with the
+# CPU time (user + system) of every process it ran: on a shared machine wall time includes
+# waiting for a core, CPU time does not. STEP marks the start of a step of `make test` and
+# prints the time the previous one took.
+CPU_S = cpu_s() { times | tail -1 | awk '{ split($$1, u, "m"); split($$2, s, "m"); printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'; }
+TIMER = $(CPU_S); start=$$(date +%s); trap 'code=$$?; echo "== $@: $$([ $$code = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s wall time, $$(cpu_s) s CPU"' EXIT
+STEP = step() { now=$$(date +%s); [ -n "$${t_step:-}" ] && echo "   ($$(( now - t_step )) s wall)"; t_step=$$now; echo "== $$1"; }; step
 
 book: $(STAMP)
 	@$(TIMER); \
@@ -69,19 +69,22 @@ chromium:
 
 BROWSER_TEST = FIRESALES_BROWSER_REQUIRED=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser
 
+# Step 1 runs on both cores (pytest-xdist); so does step 2, one notebook per worker
+# (--dist loadfile keeps a notebook's cells, and its kernel, on one worker, in order).
+PYTEST_N ?= 2
+
 test: $(STAMP) chromium
 	@$(TIMER); \
-	echo "== [1/4] pytest: the library, and every notebook executed in order feeding up-to-date pages"; \
-	$(PY) -m pytest -q tests -m "not browser"; \
-	echo "== [2/4] nbval: re-execute every notebook and compare with its committed outputs"; \
+	$(STEP) "[1/4] pytest: the library, the falsification suite, every notebook executed in order feeding up-to-date pages"; \
+	$(PY) -m pytest -q -n $(PYTEST_N) tests -m "not browser"; \
+	$(STEP) "[2/4] nbval: re-execute every notebook and compare with its committed outputs"; \
 	nbs=$$($(PY) -c 'from firesales.book import notebook_paths, _rel; print(" ".join(_rel(p) for p in notebook_paths()))'); \
-	n=0; total=$$(echo $$nbs | wc -w); \
-	for nb in $$nbs; do n=$$((n+1)); t0=$$(date +%s); \
-	  echo "-- [$$n/$$total] $$nb"; $(NBVAL) $$nb; echo "   $$nb: $$(( $$(date +%s) - t0 )) s"; done; \
-	echo "== [3/4] strict book build from the committed outputs (what make book builds, without re-running)"; \
+	$(NBVAL) -n $(PYTEST_N) --dist loadfile $$nbs; \
+	$(STEP) "[3/4] strict book build from the committed outputs (what make book builds, without re-running)"; \
 	$(BUILD) --no-execute; \
-	echo "== [4/4] every page of the offline book in headless Chromium (screenshots: output/screenshots)"; \
-	$(BROWSER_TEST)
+	$(STEP) "[4/4] every page of the book in headless Chromium (screenshots: output/screenshots)"; \
+	$(BROWSER_TEST); \
+	$(STEP) "all four steps passed"
 
 book-offline: $(STAMP)
 	@$(TIMER); \
@@ -93,9 +96,11 @@ test-browser: $(STAMP) chromium
 	$(BUILD) --no-execute; \
 	$(BROWSER_TEST)
 
-BENCH_FLAGS ?=
+# Publishes its table in README.md and book/reproducibility.md (between the generated:bench
+# markers); BENCH_FLAGS="--no-solvers" etc. to change what is measured.
+BENCH_FLAGS ?= --test --book
 bench: $(STAMP)
-	$(PY) -m firesales.bench --markdown --json output/bench.json $(BENCH_FLAGS)
+	$(PY) -m firesales.bench --markdown --json output/bench.json --write $(BENCH_FLAGS)
 
 execute: $(STAMP)
 	$(PY) -m firesales.book execute $(NB)
