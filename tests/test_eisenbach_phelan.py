@@ -289,3 +289,22 @@ def test_productivity_input_ranges():
     with pytest.raises(ValueError, match="regime"):
         ep.productivity_equilibrium(0.1, 1, "bertrand")
     assert math.isfinite(ep.productivity_equilibrium(0.1).k)
+
+
+def test_cournot_underprovision_vanishes_near_phi_02():
+    """Appendix D's attenuation: at phi = 0.19 Cournot banks still under-provide somewhere;
+    at phi = 0.2 they never do (a near-tangency around alpha = 0.95, refined here)."""
+    from scipy import optimize
+
+    def gap(alpha, phi):
+        return (ep.liquidity_equilibrium(alpha, BETA, R, 2, phi, "cournot").liquidity
+                - ep.liquidity_equilibrium(alpha, BETA, R, 2, phi, "walras").liquidity)
+
+    alphas = np.linspace(0.85, 0.98, 131)
+    assert min(gap(a, 0.19) for a in alphas) < 0
+    assert min(gap(a, 0.2) for a in alphas) > 0
+    res = optimize.minimize_scalar(gap, args=(0.2,), bounds=(0.9, 0.98), method="bounded",
+                                   options={"xatol": 1e-10})
+    assert 0 < res.fun < 1e-4 and 0.93 < res.x < 0.97
+    # at phi = 0 the regimes cross exactly where the Walrasian price equals beta
+    assert gap(0.37, 0.0) > 0 > gap(0.375, 0.0)
