@@ -337,3 +337,13 @@ def test_distress_price_extremes():
     assert cr.distress_price(1.0, model="participation") == 0.0
     assert np.all(np.diff([cr.distress_price(d, model="otc") for d in np.linspace(0, 1, 11)]) < 0)
     assert math.isclose(cr.distress_price(0.5, model="otc"), cr.otc_price(0.3, 0.9, 0.5))
+
+
+@pytest.mark.parametrize("theta,gamma,beta", [(0.3, 0.3, 0.9), (0.1, 0.5, 0.5), (0.5, 0.2, 0.95)])
+@pytest.mark.parametrize("run", ["new banks", "self-insurance"])
+def test_limited_participation_planner_stores_less(theta, gamma, beta, run):
+    # the sign the chapter reports for Sec. 3.4's economy, over p and the run probability
+    for p in (0.2, 0.5, 0.9):
+        for pi_run in (0.1, 0.5, 0.9):
+            r = cr.bank_run_ex_ante(theta, gamma, beta, p, pi_run, run=run)
+            assert r.S_planner < r.S_price_taking and r.price_term < 0 and r.lam_autarky < r.lam_traders

@@ -245,8 +245,10 @@ def framework_equilibrium(utility, marginal_utility, shocks, prob_high, beta, *,
     ``regime="insured"``: an intermediary pools liquidity and allocates all of it across
     shocks (the normal-times benchmark of eq. (8)).
 
-    Each problem is solved by maximising the *utility* numerically; the price is the root
-    of (investor's optimal liquidity at price q) - s_bar. ``marginal_utility`` is used only
+    Each problem is solved by maximising the *utility* numerically. The price is the one at
+    which holding the supply is optimal (the slope of the investor's maximised objective at
+    s_bar is zero), and it is checked by maximising her portfolio at that price: her choice
+    must equal s_bar within 1e-8 (``residual``), else it raises. ``marginal_utility`` is used only
     to report u'(c; eps) and the pricing equation (7), so that (7)-(10) can be compared
     with an equilibrium computed without them.
     """
@@ -286,9 +288,13 @@ def framework_equilibrium(utility, marginal_utility, shocks, prob_high, beta, *,
         wealth = s_bar + q
         return _maximise(lambda s: value(s) + beta * R * (wealth - s) / q, 1e-9 * wealth, wealth, name="portfolio")
 
-    q = numerics.find_root(lambda q: demand(q) - s_bar, 1e-2, 1e2, name="liquidity market clearing", scan=40)
+    # The market clears where holding s_bar is optimal: the investor's objective is concave in
+    # s, so that is where its slope at s_bar, beta R / q against the marginal value of
+    # liquidity (differenced from the maximised value), is zero. Then check it directly:
+    # maximise her portfolio at that price and compare her choice with the supply.
+    q = beta * R / _slope(value, s_bar, 0.5 * s_bar, 1.5 * s_bar)
     residual = abs(demand(q) - s_bar)
-    if residual > 1e-8 * max(1.0, s_bar):
+    if not (math.isfinite(q) and q > 0) or residual > 1e-8 * max(1.0, s_bar):
         raise ValueError(f"liquidity market does not clear: residual {residual:.3g}")  # pragma: no cover
     c = allocation(s_bar)
     mus = tuple(float(du(ci, e)) for ci, e in zip(c, eps))
