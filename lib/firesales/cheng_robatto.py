@@ -33,7 +33,7 @@ from fractions import Fraction
 from numbers import Real
 
 import numpy as np
-from scipy import integrate, special
+from scipy import special
 
 from . import numerics
 

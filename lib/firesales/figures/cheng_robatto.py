@@ -14,7 +14,7 @@ from IPython.display import Markdown, display
 
 from .. import plotting
 
-__all__ = ["eq10_region", "prices", "ex_ante_efficiency", "table"]
+__all__ = ["eq10_region", "ex_ante_efficiency", "table"]
 
 
 def _reference(ax, y=1.0):
@@ -54,40 +54,6 @@ def eq10_region(rhos, ratios: Mapping[float, Sequence[float]], thresholds: Mappi
     )
 
 
-def prices(betas, by_pair, ps, by_variant, alphas, by_theta, *, beta) -> None:
-    """The three applications' prices: the run price of Sec. 3.3.2 against beta, the
-    limited-participation price against p (Sec. 3.4) and the OTC price against alpha (Sec. 4).
-    """
-    plotting.use_style()
-    fig, ax = plt.subplots(1, 3, figsize=(11, 3.4), sharey=True)
-    for (t, g), ys in by_pair.items():
-        ax[0].plot(betas, ys, label=f"$\\theta$ = {t:g}, $\\gamma$ = {g:g}")
-    for variant, ys in by_variant.items():
-        ax[1].plot(ps, ys, ls="-" if variant == "consistent" else "--",
-                   label="consistent (book)" if variant == "consistent" else "eq. (21) as printed")
-    for t, ys in by_theta.items():
-        ax[2].plot(alphas, ys, label=f"$\\theta$ = {t:g}")
-        ax[2].plot([alphas[0], alphas[-1]], [ys[0], ys[-1]], "ko", ms=3.5)
-    ax[0].set(xlabel="discount factor $\\beta$ ($R = 1/\\beta$)", ylabel="price", title="run (Sec. 3.3.2)")
-    ax[1].set(xlabel="market participation $p$", title="limited participation (Sec. 3.4)")
-    ax[2].set(xlabel="probability of meeting a dealer $\\alpha$", title=f"OTC (Sec. 4), $\\beta$ = {beta:g}")
-    for a in ax:
-        _reference(a)
-        a.legend(fontsize=8)
-    fig.tight_layout()
-    rows = _rows("beta", betas, {f"theta={t:g},gamma={g:g}": y for (t, g), y in by_pair.items()}, "q")
-    rows += _rows("p", ps, by_variant, "q")
-    rows += _rows("alpha", alphas, {f"theta={t:g}": y for t, y in by_theta.items()}, "q")
-    plotting.save_figure(
-        fig,
-        "cheng_robatto-prices",
-        rows,
-        "Prices of the long-term asset: the run price of Prop. 3.3 against beta; the limited-participation "
-        "price against p (book's consistent new-bank demand, eq. (21) as printed dashed); the OTC price "
-        "against alpha (dots: the paper's (26) and (24); between them the book's extension); dotted: beta R = 1.",
-    )
-
-
 def ex_ante_efficiency(panels: Sequence[Mapping]) -> None:
     """Welfare against ex-ante storage S, with the price-taking and the planner's choices.
 
@@ -95,6 +61,7 @@ def ex_ante_efficiency(panels: Sequence[Mapping]) -> None:
     """
     plotting.use_style()
     fig, ax = plt.subplots(1, len(panels), figsize=(3.8 * len(panels), 3.4))
+    fig.subplots_adjust(wspace=0.3)  # no tight_layout: saving crops the margins anyway
     rows = []
     for a, panel in zip(ax, panels):
         top = max(panel["welfare"])
@@ -107,7 +74,6 @@ def ex_ante_efficiency(panels: Sequence[Mapping]) -> None:
         rows += [{"panel": panel["title"], "S": float(s), "welfare_minus_max": float(w - top)}
                  for s, w in zip(panel["S"], panel["welfare"])]
     ax[0].set_ylabel("welfare $-$ its maximum ($\\times 10^{-3}$)")
-    fig.tight_layout()
     plotting.save_figure(
         fig,
         "cheng_robatto-ex-ante",
