@@ -69,14 +69,15 @@ chromium:
 
 BROWSER_TEST = FIRESALES_BROWSER_REQUIRED=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser
 
-# Step 1 runs on both cores (pytest-xdist); so does step 2, one notebook per worker
+# Step 1 runs on both cores (pytest-xdist; worksteal evens out the long falsification runs);
+# so does step 2, one notebook per worker
 # (--dist loadfile keeps a notebook's cells, and its kernel, on one worker, in order).
 PYTEST_N ?= 2
 
 test: $(STAMP) chromium
 	@$(TIMER); \
 	$(STEP) "[1/4] pytest: the library, the falsification suite, every notebook executed in order feeding up-to-date pages"; \
-	$(PY) -m pytest -q -n $(PYTEST_N) tests -m "not browser"; \
+	$(PY) -m pytest -q -n $(PYTEST_N) --dist worksteal tests -m "not browser"; \
 	$(STEP) "[2/4] nbval: re-execute every notebook and compare with its committed outputs"; \
 	nbs=$$($(PY) -c 'from firesales.book import notebook_paths, _rel; print(" ".join(_rel(p) for p in notebook_paths()))'); \
 	$(NBVAL) -n $(PYTEST_N) --dist loadfile $$nbs; \

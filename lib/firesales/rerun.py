@@ -41,6 +41,7 @@ import ast
 import contextlib
 import difflib
 import hashlib
+import io
 import json
 import os
 import re
@@ -318,8 +319,9 @@ def validate(nb, path: Path, overrides: dict[str, object]) -> dict[str, object]:
         raise RerunError(f"the imports above the parameters cell of {_rel(path)} failed: {exc!r}") from None
     namespace.update({p.name: p.default for p in params.values()})
     namespace.update(values)
-    try:
-        exec(compile(source, f"<validate-parameters of {_rel(path)}>", "exec"), namespace)
+    try:  # what the cell prints is shown by the run itself
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(source, f"<validate-parameters of {_rel(path)}>", "exec"), namespace)
     except NameError as exc:
         raise RerunError(
             f"the validate-parameters cell of {_rel(path)} uses a name that is neither a parameter nor "
