@@ -2,9 +2,10 @@
 
 The end-to-end test runs the fixture notebook ``tests/fixtures/rerun_demo.ipynb`` (a
 chapter in miniature; ``tests/fixtures/make_rerun_demo.py`` writes it) through papermill
-and the one-page Jupyter Book render; the error cases stop before any kernel starts. The
-test on a real chapter runs as soon as ``notebooks/kurlat.ipynb`` has its ``parameters``
-cell (until then it is skipped, saying so).
+and the one-page Jupyter Book render; the error cases stop before any kernel starts. A
+real chapter is re-run too (without the render): Kurlat at LAM = 0.4 once its notebook
+has its ``parameters`` cell, until then the first chapter that has one; and every chapter
+with a parameters cell must read and validate its own defaults.
 """
 
 from __future__ import annotations
@@ -169,22 +170,41 @@ def test_rerun_reports_holding_failing_tied_and_unrun_claims(tmp_path):
     assert "no demo equilibrium for LAM &gt; 0.8" in page
 
 
-@pytest.mark.skipif(
-    not any("parameters" in c.get("metadata", {}).get("tags", [])
-            for c in nbformat.read(KURLAT, as_version=4).cells),
-    reason="notebooks/kurlat.ipynb has no `parameters` cell yet (chapter issue 12)",
-)
+def _tagged(path: Path) -> bool:
+    return any("parameters" in c.metadata.get("tags", []) for c in nbformat.read(path, as_version=4).cells)
+
+
+# The chapter the real end-to-end test re-runs: Kurlat at LAM = 0.4 (the README's example)
+# once its notebook has a parameters cell, until then the first landed chapter that has one.
+CANDIDATES = [("kurlat", {"LAM": 0.4}), ("cheng_robatto", {"THETA": 0.2}),
+              ("eisenbach_phelan", {"N_B2": 3}), ("fernando", {"LAM": 0.1})]
+REAL = next(((nb, p) for nb, p in CANDIDATES if _tagged(ROOT / "notebooks" / f"{nb}.ipynb")), None)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_each_chapter_declares_and_validates_its_parameters(path):
+    """The parameters cell reads without running, and its defaults pass its own validation."""
+    if not _tagged(path):
+        pytest.skip(f"{path.name} has no parameters cell yet")
+    nb = nbformat.read(path, as_version=4)
+    assert rerun.validate(nb, path, {}) == {}
+    params = rerun.read_parameters(nb.cells[rerun._cells(nb, path)[0]].source)
+    name, first = next(iter(params.items()))
+    assert rerun.validate(nb, path, {name: first.default}) == {name: first.default}
+
+
+@pytest.mark.skipif(REAL is None, reason="no chapter has a `parameters` cell yet")
 def test_rerun_a_real_chapter(tmp_path):
-    """kurlat at another LAM: every claim of the committed notebook is accounted for."""
-    nb = nbformat.read(KURLAT, as_version=4)
-    p_index = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
-    params = rerun.read_parameters(nb.cells[p_index].source)
-    assert "LAM" in params, "kurlat's parameters cell has no LAM (the README's example)"
-    before = _sha(KURLAT)
-    report = rerun.rerun("kurlat", {"LAM": 0.4}, runs=tmp_path, html=False, quiet=True)
-    assert _sha(KURLAT) == before
+    """A real chapter at other parameters: every claim of the committed notebook is accounted for."""
+    name, params = REAL
+    path = ROOT / "notebooks" / f"{name}.ipynb"
+    before = _sha(path)
+    report = rerun.rerun(name, params, runs=tmp_path, html=False, quiet=True)
+    assert _sha(path) == before, "the committed notebook was touched"
     assert report.records, report.text()
     accounted = {r.id for r in report.records} | {r.id for r in report.not_run}
-    assert {r.id for r in report.expected} <= accounted
-    assert not (report.failure and not report.not_run), "a cell raised but every claim ran?"
+    assert {r.id for r in report.expected} <= accounted, report.text()
+    if report.failure is None:
+        assert not report.not_run, report.text()  # nothing raised: every claim ran
+    assert report.folder.parent == tmp_path.resolve()
     assert list((report.folder / "figures").glob("*.png")), "the run's figures are not in its folder"
