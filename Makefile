@@ -51,6 +51,11 @@ CPU_S = cpu_s() { times | tail -1 | awk '{ split($$1, u, "m"); split($$2, s, "m"
 TIMER = $(CPU_S); start=$$(date +%s); trap 'code=$$?; echo "== $@: $$([ $$code = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s wall time, $$(cpu_s) s CPU"' EXIT
 STEP = step() { now=$$(date +%s); [ -n "$${t_step:-}" ] && echo "   ($$(( now - t_step )) s wall)"; t_step=$$now; echo "== $$1"; }; step
 
+# Offline by default: MathJax is fetched once with npm (pinned, checksum-verified, cached in
+# .venv/vendor) and shipped in _build/html; without npm or its registry the build says so
+# and the pages load MathJax from its CDN. `make book-offline` insists on the offline copy.
+BUILD = $(PY) -m firesales.offline build
+
 book: $(STAMP)
 	@$(TIMER); \
 	$(PY) -m firesales.book pages --check; \
