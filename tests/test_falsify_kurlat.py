@@ -57,22 +57,6 @@ m.terms_of_trade = _faulty
 ''',
         caught_by=("kurlat.prop1.buyers",),
     ),
-    Fault(
-        name="seller-program-without-eq5",
-        description="seller_supply() drops constraint (5), so a unit can be sold in every market",
-        inject='''
-import numpy as np
-from scipy import optimize
-import firesales.kurlat as m
-def _faulty(prices, eta, quality, beta):
-    p, E, q = np.asarray(prices, float), np.asarray(eta, float), np.asarray(quality, float)
-    gain = E * (p[None, :] - beta * q[:, None])
-    res = optimize.linprog(-gain.ravel(), bounds=(0.0, 1.0), method="highs")
-    return res.x.reshape(E.shape)
-m.seller_supply = _faulty
-''',
-        caught_by=("kurlat.prop1.sellers",),
-    ),
 ]
 
 
