@@ -45,6 +45,11 @@ least ``2h ≈ 6.1e-5`` wide are found without help; narrower ones must be decla
 ``breakpoints`` (the edges of the concentration) — a density that no probe point sees
 differently from its neighbours cannot be detected by any sampling rule.
 
+For checks of Proposition 1 against the agents' own problems: :func:`seller_supply` solves a
+seller's program (1)–(5) as a linear program; :func:`discretised_market` puts the market at a
+price p on a grid for the clearing algorithm; :func:`terms_of_trade` is the paper's τ(θ);
+:func:`pooled_price` is the benchmark with identical uninformed buyers (Uhlig 2010).
+
 For the synthesis chapter, :func:`price_curve` returns ``p*(µ)``, ``θ*(µ)`` and the slopes
 on a grid of µ together with two no-friction benchmarks: :func:`full_information_price`
 (buyers can tell lemons apart: high-quality assets sell at their value 1 unless buyers' total
@@ -458,7 +463,10 @@ def _eval_wealth(wealth: Callable, theta: np.ndarray) -> np.ndarray:
         try:
             values = wealth(theta)
         except Exception as exc:
-            raise ValueError(f"wealth(θ) raised {type(exc).__name__}: {exc}") from exc
+            raise ValueError(
+                f"wealth(θ) raised {type(exc).__name__}: {exc} (wealth must accept a NumPy array of θ "
+                "and return an array of the same shape)"
+            ) from exc
         try:
             values = np.broadcast_to(np.asarray(values, dtype=float), theta.shape)
         except (TypeError, ValueError) as exc:
