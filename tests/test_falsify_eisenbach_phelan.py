@@ -1,0 +1,62 @@
+"""The Eisenbach & Phelan chapter's checks can fail: each injected fault is caught by a named claim."""
+
+import pytest
+from falsification import Fault, run_with_fault
+
+NOTEBOOK = "notebooks/eisenbach_phelan.ipynb"
+
+FAULTS = [
+    Fault(
+        name="liquidity-equilibrium-1e-6",
+        description="liquidity_equilibrium() returns the liquidity l off by a relative 1e-6",
+        inject='''
+import dataclasses, firesales.eisenbach_phelan as m
+_orig = m.liquidity_equilibrium
+def _faulty(*a, **k):
+    r = _orig(*a, **k)
+    return dataclasses.replace(r, liquidity=r.liquidity * (1 + 1e-6))
+m.liquidity_equilibrium = _faulty
+''',
+        caught_by=("eisenbach_phelan.rebuilt.alpha0", "eisenbach_phelan.rebuilt.best_response"),
+    ),
+    Fault(
+        name="productivity-equilibrium-1e-6",
+        description="productivity_equilibrium() returns the capital k off by a relative 1e-6",
+        inject='''
+import dataclasses, firesales.eisenbach_phelan as m
+_orig = m.productivity_equilibrium
+def _faulty(*a, **k):
+    r = _orig(*a, **k)
+    return dataclasses.replace(r, k=r.k * (1 + 1e-6))
+m.productivity_equilibrium = _faulty
+''',
+        caught_by=("eisenbach_phelan.rebuilt.productivity_best_response",),
+    ),
+    Fault(
+        name="b7-threshold-sign",
+        description="(B7) implemented with (N phi - (N - 1) f) in the numerator",
+        inject='''
+import firesales.eisenbach_phelan as m
+def _faulty(liquidity, N, phi, R):
+    return (N * phi - (N - 1) * liquidity) / (N * phi + N * liquidity) * R
+m.b7_threshold = _faulty
+''',
+        caught_by=("eisenbach_phelan.B7.symmetric",),
+    ),
+    Fault(
+        name="b4-threshold-constant",
+        description="(B4) implemented with N a instead of 2 N a (the households' cash halved)",
+        inject='''
+import firesales.eisenbach_phelan as m
+def _faulty(f, N, a):
+    return (N * a + (N - 1) * f) / (N * a + N * f)
+m.b4_threshold = _faulty
+''',
+        caught_by=("eisenbach_phelan.B4.symmetric",),
+    ),
+]
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
+def test_fault_is_caught_by_a_named_claim(fault):
+    assert run_with_fault(NOTEBOOK, fault) in fault.caught_by
