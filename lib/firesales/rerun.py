@@ -516,6 +516,13 @@ def render_html(executed: Path, folder: Path, *, offline: bool = True) -> tuple[
     shutil.rmtree(html_dir, ignore_errors=True)
     shutil.move(str(built), html_dir)
     shutil.rmtree(stage, ignore_errors=True)
+    # the ledger blocks link to the claim's entry on the book's ledger page (../book/...):
+    # point them at the built book, relative to this page
+    page_html = html_dir / f"{page.stem}.html"
+    book = ROOT / "_build" / "html" / "book"
+    text = page_html.read_text(encoding="utf-8")
+    target = os.path.relpath(book, html_dir).replace(os.sep, "/") + "/"
+    page_html.write_text(text.replace('href="../book/', f'href="{target}'), encoding="utf-8")
     note = ""
     if offline:
         from . import offline as off
