@@ -47,7 +47,7 @@ $(STAMP): requirements.txt pyproject.toml
 # CPU time (user + system) of every process it ran: on a shared machine wall time includes
 # waiting for a core, CPU time does not. STEP marks the start of a step of `make test` and
 # prints the time the previous one took.
-CPU_S = cpu_s() { times | tail -1 | awk '{ split($$1, u, "m"); split($$2, s, "m"); printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'; }
+CPU_S = cpu_s() { awk -v hz="$$(getconf CLK_TCK)" '{ printf "%.0f", ($$16 + $$17) / hz }' /proc/$$$$/stat 2>/dev/null || echo "?"; }
 TIMER = $(CPU_S); start=$$(date +%s); trap 'code=$$?; echo "== $@: $$([ $$code = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s wall time, $$(cpu_s) s CPU"' EXIT
 STEP = step() { now=$$(date +%s); [ -n "$${t_step:-}" ] && echo "   ($$(( now - t_step )) s wall)"; t_step=$$now; echo "== $$1"; }; step
 
