@@ -19,7 +19,9 @@ no browser download) and checked for:
   show raw TeX (``$...$``, ``\\(...\\)``, ``\\[...\\]``, ``\\frac``) in its visible text
   outside code.
 
-One screenshot per page listed in ``screenshot_pages`` is saved. Usable as a script::
+One screenshot per page listed in ``screenshot_pages`` is saved (its first screen; full length
+with ``FIRESALES_SCREENSHOTS=full``). Pages are checked by two browsers side by side
+(``FIRESALES_BROWSER_WORKERS``). Usable as a script::
 
     python tests/browser/sitecheck.py _build/html [--screenshots output/screenshots]
 """
@@ -56,7 +58,11 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
-SCREENSHOT_MAX_HEIGHT = 6000  # px; long chapters are cut there
+SCREENSHOT_MAX_HEIGHT = 6000  # px; long chapters are cut there (full-length screenshots)
+# A full-length screenshot lays the whole page out again at its full height: about 2.5 s a
+# chapter, a quarter of the browser test. By default each page's first screen is taken
+# (0.15 s); FIRESALES_SCREENSHOTS=full (or --full-screenshots) takes them full length.
+FULL_SCREENSHOTS = os.environ.get("FIRESALES_SCREENSHOTS", "") == "full"
 NOT_PAGES = {"genindex.html", "search.html", "prf-prf.html"}  # generated indexes: checked, not screenshotted
 
 
@@ -386,12 +392,15 @@ def _check_page(context, base: str, root: Path, rel: str, report: Report, screen
     redirected = page.url.split("#", 1)[0] != base + rel  # e.g. index.html -> the landing page
     if screenshots is not None and screenshot_pages(rel) and not redirected:
         shot = screenshots / (rel[: -len(".html")].replace("/", "__") + ".png")
-        height = page.evaluate("() => document.documentElement.scrollHeight")
-        page.screenshot(
-            path=str(shot),
-            full_page=True,
-            clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": min(height, SCREENSHOT_MAX_HEIGHT)},
-        )
+        if FULL_SCREENSHOTS:
+            height = page.evaluate("() => document.documentElement.scrollHeight")
+            page.screenshot(
+                path=str(shot),
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": min(height, SCREENSHOT_MAX_HEIGHT)},
+            )
+        else:
+            page.screenshot(path=str(shot))
         report.screenshots.append(shot)
     if not redirected:
         for w in page.evaluate(_JS_WIDE, WIDE_TOLERANCE_PX):
@@ -404,6 +413,32 @@ def _check_page(context, base: str, root: Path, rel: str, report: Report, screen
     report.problems += problems
 
 
+#: browsers checking pages side by side (one per core on the 2-core machines this runs on)
+WORKERS = int(os.environ.get("FIRESALES_BROWSER_WORKERS", "2"))
+
+
+def _check_pages(pages, root, base, report, screenshots, screenshot_pages, chromium, timeout_ms, progress, total,
+                 order) -> None:
+    """One browser, one context: check ``pages`` in turn, adding to ``report``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+        context.set_default_timeout(timeout_ms)
+        for rel in pages:
+            t0, before = time.perf_counter(), len(report.problems)
+            _check_page(context, base, root, rel, report, screenshots, screenshot_pages)
+            if progress:
+                found = len(report.problems) - before
+                progress(
+                    f"  [{order[rel]}/{total}] {rel}: {'ok' if not found else f'{found} problems'} "
+                    f"({time.perf_counter() - t0:.1f} s)"
+                )
+        context.close()
+        browser.close()
+
+
 def check_site(
     root: Path,
     *,
@@ -412,14 +447,17 @@ def check_site(
     chromium: str = CHROMIUM,
     timeout_ms: int = 30_000,
     progress=None,
+    workers: int | None = None,
 ) -> Report:
     """Load every page of the static site in ``root`` and return what is wrong with it.
 
     ``screenshot_pages``: a predicate on the page's relative path choosing which pages get a
     screenshot in ``screenshots`` (default: every page but the generated indexes).
     ``progress``: called with one line per page checked (e.g. ``print``).
+    ``workers``: browsers run side by side, each on its share of the pages (default
+    ``FIRESALES_BROWSER_WORKERS`` or 2); the report is the same whatever their number.
     """
-    from playwright.sync_api import sync_playwright
+    import threading
 
     root = Path(root).resolve()
     start = time.perf_counter()
@@ -435,21 +473,38 @@ def check_site(
             shutil.rmtree(screenshots)
         screenshots.mkdir(parents=True)
 
-    with Server(root) as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=VIEWPORT, service_workers="block")
-        context.set_default_timeout(timeout_ms)
-        for i, rel in enumerate(report.pages, 1):
-            t0, before = time.perf_counter(), len(report.problems)
-            _check_page(context, server.base, root, rel, report, screenshots, screenshot_pages)
-            if progress:
-                found = len(report.problems) - before
-                progress(
-                    f"  [{i}/{len(report.pages)}] {rel}: {'ok' if not found else f'{found} problems'} "
-                    f"({time.perf_counter() - t0:.1f} s)"
-                )
-        context.close()
-        browser.close()
+    n = max(1, min(workers or WORKERS, len(report.pages)))
+    order = {rel: i for i, rel in enumerate(report.pages, 1)}
+    # the largest pages first, dealt out in turn, so the browsers finish together
+    by_size = sorted(report.pages, key=lambda rel: -(root / rel).stat().st_size)
+    shares = [by_size[k::n] for k in range(n)]
+    parts = [Report() for _ in range(n)]
+    errors: list[BaseException] = []
+    with Server(root) as server:
+        def work(k: int) -> None:
+            try:
+                _check_pages(shares[k], root, server.base, parts[k], screenshots, screenshot_pages, chromium,
+                             timeout_ms, progress, len(report.pages), order)
+            except BaseException as exc:  # re-raised below, in the caller's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(1, n)]
+        for t in threads:
+            t.start()
+        work(0)
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[0]
+    for part in parts:
+        report.problems += part.problems
+        report.screenshots += part.screenshots
+        report.math_pages += part.math_pages
+        report.images += part.images
+        report.links += part.links
+        report.link_targets |= part.link_targets
+    report.problems.sort(key=lambda p: order.get(p.page, 0))  # stable: a page's problems keep their order
+    report.screenshots.sort()
     report.seconds = time.perf_counter() - start
     return report
 
@@ -460,7 +515,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("html", type=Path, nargs="?", default=Path("_build/html"))
     parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument("--full-screenshots", action="store_true", help="full-length screenshots (slower)")
     args = parser.parse_args(argv)
+    if args.full_screenshots:
+        global FULL_SCREENSHOTS
+        FULL_SCREENSHOTS = True
     report = check_site(args.html, screenshots=args.screenshots, progress=lambda line: print(line, flush=True))
     print(report.summary())
     return 1 if report.problems else 0
