@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         print("== wrote the bench table into README.md and book/reproducibility.md", flush=True)
     missed = [f"{n}: {s:.1f} s > {TARGETS['notebook_s']:.0f} s" for n, s in res.notebooks.items() if s > TARGETS["notebook_s"]]
     if res.notebooks and res.ratio > TARGETS["ratio"]:
-        missed.append(f"ratio {res.ratio:.2f} > {TARGETS['ratio']:.0f}")
+        missed.append(f"ratio {res.ratio:.2f} > {TARGETS['ratio']:g}")
     if res.make_test_s is not None and res.make_test_s > TARGETS["make_test_s"]:
         missed.append(f"make test {res.make_test_s:.0f} s > {TARGETS['make_test_s']:.0f} s")
     if res.make_test_s is not None and not res.make_test_ok:
