@@ -72,6 +72,7 @@ def test_a_parameters_cell_with_anything_but_literals_is_refused(source, message
 @pytest.mark.parametrize("value, default, expected", [
     (1, 0.5, 1.0), (0.4, 0.5, 0.4), (3, 2, 3), (True, False, True), ("b", "a", "b"),
     ([0.6, 0.7], (0.5, 0.8), (0.6, 0.7)), ((1, 2, 3), [0.1], [1.0, 2.0, 3.0]),
+    ((0.1, 0.2), (0.0, 0.1, 0.2, 0.3), (0.1, 0.2)), ((0.4, "otc"), (0.5, "walras"), (0.4, "otc")),
 ])
 def test_values_take_the_type_of_the_default(value, default, expected):
     got = rerun.coerce("X", value, default)
@@ -80,9 +81,10 @@ def test_values_take_the_type_of_the_default(value, default, expected):
 
 @pytest.mark.parametrize("value, default, message", [
     ("0.4", 0.5, "must be a number"), (True, 0.5, "must be a number"), (2.5, 3, "must be an integer"),
-    (1, True, "True or False"), (0.4, "a", "must be a string"), ((0.6,), (0.6, 0.75), "tuple of 2"),
+    (1, True, "True or False"), (0.4, "a", "must be a string"), ((0.6,), (0.6, "a"), "tuple of 2"),
     ([0.1, "x"], [0.5], r"X\[1\] must be a number"), ([], [0.5], "non-empty list"),
-    (0.5, (0.6, 0.75), "tuple of 2"),
+    ((), (0.6, 0.75), "non-empty tuple"), (0.5, (0.6, 0.75), r"must be a tuple of 2 like"),
+    (("a", 0.3), (0.6, 0.75), r"X\[0\] must be a number"),
 ])
 def test_values_of_the_wrong_type_are_refused(value, default, message):
     with pytest.raises(rerun.RerunError, match=message):
@@ -135,6 +137,18 @@ def test_make_rerun_refuses_an_out_of_range_value_and_runs_nothing(tmp_path):
     assert "nothing was run" in result.stderr
 
 
+def test_injected_values_reach_the_kernel_as_the_same_literals():
+    """Papermill alone writes a tuple as a string; the re-run's translator keeps it a tuple."""
+    import ast
+
+    translator = rerun._literal_translator()
+    values = {"GAP": (0.6, 0.75), "ONE": (0.5,), "XS": [1, 2.5], "N": 3, "LAM": 0.1 + 0.2, "S": 'a "b"',
+              "NESTED": [(1, 2)], "FLAG": True}
+    for name, value in values.items():
+        got = ast.literal_eval(translator.translate(value))
+        assert got == value and type(got) is type(value), (name, translator.translate(value))
+
+
 def test_same_parameters_same_folder():
     a = rerun.run_folder(Path("runs"), "kurlat", {"LAM": 0.4, "MU": 0.3})
     assert a == rerun.run_folder(Path("runs"), "kurlat", {"MU": 0.3, "LAM": 0.4})
@@ -146,7 +160,7 @@ def test_same_parameters_same_folder():
 def test_rerun_reports_holding_failing_tied_and_unrun_claims(tmp_path):
     before = _sha(DEMO)
     # the page is rendered and checked in a browser by tests/browser/test_browser_rerun.py
-    report = rerun.rerun(DEMO, {"LAM": 0.85}, runs=tmp_path, html=False, quiet=True)
+    report = rerun.rerun(DEMO, {"LAM": 0.85, "GAP": (0.5, 0.8)}, runs=tmp_path, html=False, quiet=True)
     assert _sha(DEMO) == before, "the committed notebook was touched"
     assert [r.id for r in report.expected] == [
         "synthesis.demo.bound", "synthesis.demo.printed", "synthesis.demo.small", "synthesis.demo.price"]
@@ -161,10 +175,11 @@ def test_rerun_reports_holding_failing_tied_and_unrun_claims(tmp_path):
     assert "✗ synthesis.demo.printed · extension · demo table  [tied to the paper's printed numbers]" in text
     # the run's own folder: executed copy with the injected values, figures, report, page
     folder = report.folder
-    assert folder.parent == tmp_path.resolve() and folder.name.startswith("rerun_demo-LAM=0.85-")
+    assert folder.parent == tmp_path.resolve() and folder.name.startswith("rerun_demo-GAP=_0.5_0.8_-LAM=0.85-")
     executed = nbformat.read(folder / "rerun_demo.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "LAM = 0.85" in injected[0].source
+    assert "GAP = (0.5, 0.8)" in injected[0].source  # a tuple, not the string "(0.5, 0.8)"
     assert (folder / "figures" / "rerun-demo.png").stat().st_size > 1000
     assert (folder / "report.md").read_text().startswith("== claims report")
     assert report.html is None and not (folder / "html").exists()

@@ -12,7 +12,7 @@ the next cell tagged ``validate-parameters``. A re-run:
 1. reads the defaults from the ``parameters`` cell (without running the notebook) and
    checks every ``NAME=value`` given: an unknown name, a value of another type than the
    default's (a number for a number, an integer for an integer, a string for a string, a
-   tuple of the same length, a list of the same kind of items) or a value that the
+   tuple or list of items of the default's kind; a mixed tuple item by item) or a value that the
    ``validate-parameters`` cell rejects (it is executed here, in this process, on the new
    values, with the imports of the cells above it) stops with a clear error before any
    notebook runs;
@@ -248,16 +248,18 @@ def coerce(name: str, value, default):
     if isinstance(default, (tuple, list)):
         if not isinstance(value, (tuple, list)):
             raise fail(_kind(default))
-        if isinstance(default, tuple):
+        if not value:
+            raise fail(f"a non-empty {type(default).__name__}")
+        kinds = {_kind(d) for d in default}
+        if isinstance(default, tuple) and len(kinds) > 1:  # a record: (0.5, "walras")
             if len(value) != len(default):
                 raise fail(f"a tuple of {len(default)} items")
             items = [coerce(f"{name}[{i}]", v, d) for i, (v, d) in enumerate(zip(value, default))]
-            return tuple(items)
-        if not value:
-            raise fail("a non-empty list")
-        if not default:
-            return list(value)
-        return [coerce(f"{name}[{i}]", v, default[0]) for i, v in enumerate(value)]
+        elif default:  # items of one kind, as many as the reader likes (the validate cell decides)
+            items = [coerce(f"{name}[{i}]", v, default[0]) for i, v in enumerate(value)]
+        else:
+            items = list(value)
+        return type(default)(items)
     if default is None or type(value) is type(default):
         return value
     raise fail(_kind(default))
@@ -348,6 +350,27 @@ def run_folder(base: Path, stem: str, values: dict[str, object]) -> Path:
     label = "-".join(f"{k}={v!r}" for k, v in sorted(values.items())) or "defaults"
     label = re.sub(r"[^A-Za-z0-9._=-]+", "_", label).strip("_")[:60]
     return Path(base) / f"{stem}-{label}-{digest}"
+
+
+def _literal_translator():
+    """Papermill's Python translator, taught tuples.
+
+    Papermill writes the injected values from JSON/YAML types: a tuple (``GAP=(0.6, 0.7)``)
+    would reach the kernel as the *string* ``"(0.6, 0.7)"``. This subclass writes tuples as
+    tuples (lists, numbers, strings and booleans as papermill does); it is registered for
+    the Python language of the re-run's kernel.
+    """
+    from papermill.translators import PythonTranslator
+
+    class LiteralTranslator(PythonTranslator):
+        @classmethod
+        def translate(cls, val):
+            if isinstance(val, tuple):
+                items = ", ".join(cls.translate(v) for v in val)
+                return f"({items}{',' if len(val) == 1 else ''})"
+            return super().translate(val)
+
+    return LiteralTranslator
 
 
 @contextlib.contextmanager
@@ -561,6 +584,9 @@ def rerun(notebook: str | Path, overrides: dict[str, object], *, runs: Path | No
         + f" into {_rel(folder)} (papermill; failed claims are reported, not raised)")
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+    from papermill.translators import papermill_translators
+
+    papermill_translators.register("python", _literal_translator())
 
     failure = None
     # papermill warns of "unknown" parameters it cannot see in a cell it reads line by line
