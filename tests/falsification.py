@@ -25,6 +25,14 @@ import nbformat
 
 from firesales import book
 
+#: Run before every fault: figures are drawn but not rendered to files (no claim reads a
+#: figure; rendering PDF and PNG is most of a notebook's time). Test-side, like the faults.
+PRELUDE = """
+import matplotlib.pyplot as _plt
+import firesales.plotting as _plotting
+_plotting.save_figure = lambda fig, *args, **kwargs: _plt.close(fig)
+"""
+
 #: The message ``ledger.check`` raises (an ``AssertionError``) when a claim fails.
 CAUGHT = re.compile(r"^claim (?P<id>\S+) \(")
 TIMEOUT = 120
@@ -71,7 +79,7 @@ def run_with_fault(notebook: str, fault: Fault) -> str:
     path = book.ROOT / notebook
     nb = nbformat.read(path, as_version=4)
     first_code = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code")
-    nb.cells.insert(first_code, nbformat.v4.new_code_cell(textwrap.dedent(fault.inject)))
+    nb.cells.insert(first_code, nbformat.v4.new_code_cell(PRELUDE + textwrap.dedent(fault.inject)))
     with tempfile.TemporaryDirectory(prefix="firesales-fault-") as out, _environment(
         FIRESALES_OUTPUT=out, FIRESALES_LEDGER="raise"
     ):
