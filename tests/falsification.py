@@ -14,11 +14,9 @@ a finding about the chapter (strengthen it), the second a defect of the fault.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import textwrap
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import nbformat
@@ -53,18 +51,22 @@ class Fault:
         compile(textwrap.dedent(self.inject), f"<fault {self.name}>", "exec")
 
 
-@contextmanager
-def _environment(**values):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def scaled(module: str, function: str, factor: str, field: str | None = None) -> str:
+    """Code for a fault: ``firesales.<module>.<function>`` returns its result (or the field
+    ``field`` of its dataclass result) multiplied by ``factor``, e.g. ``"1 + 1e-6"``."""
+    result = "r" if field is None else f"r.{field}"
+    scaled_result = f"{result} * ({factor})"
+    if field is not None:
+        scaled_result = f"dataclasses.replace(r, {field}={scaled_result})"
+    return f"""
+import dataclasses
+import firesales.{module} as _module
+_original = _module.{function}
+def _faulty(*args, **kwargs):
+    r = _original(*args, **kwargs)
+    return {scaled_result}
+_module.{function} = _faulty
+"""
 
 
 def run_with_fault(notebook: str, fault: Fault) -> str:
@@ -80,7 +82,7 @@ def run_with_fault(notebook: str, fault: Fault) -> str:
     nb = nbformat.read(path, as_version=4)
     first_code = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code")
     nb.cells.insert(first_code, nbformat.v4.new_code_cell(PRELUDE + textwrap.dedent(fault.inject)))
-    with tempfile.TemporaryDirectory(prefix="firesales-fault-") as out, _environment(
+    with tempfile.TemporaryDirectory(prefix="firesales-fault-") as out, book.environment(
         FIRESALES_OUTPUT=out, FIRESALES_LEDGER="raise"
     ):
         client = NotebookClient(

@@ -9,31 +9,16 @@ cover them.
 """
 
 import pytest
-from falsification import Fault, run_with_fault
+from falsification import Fault, run_with_fault, scaled
 
 NOTEBOOK = "notebooks/cheng_robatto.ipynb"
-
-
-def _scaled(function: str, field: str | None, factor: str) -> str:
-    """Code that wraps ``firesales.cheng_robatto.<function>`` so that its result (or the
-    dataclass field ``field`` of it) is multiplied by ``factor``."""
-    result = f"r * ({factor})" if field is None else f"dataclasses.replace(r, {field}=r.{field} * ({factor}))"
-    return f"""
-import dataclasses
-import firesales.cheng_robatto as m
-_orig = m.{function}
-def _faulty(*a, **k):
-    r = _orig(*a, **k)
-    return {result}
-m.{function} = _faulty
-"""
 
 
 FAULTS = [
     Fault(
         name="run-price-1e-6",
         description="run_price() returns the run price of Prop. 3.3 off by a relative 1e-6",
-        inject=_scaled("run_price", None, "1 + 1e-6"),
+        inject=scaled("cheng_robatto", "run_price", "1 + 1e-6"),
         caught_by=("cheng_robatto.prop3-3",),
     ),
     Fault(
@@ -67,13 +52,13 @@ m.limited_participation_price = _faulty
     Fault(
         name="framework-price-1e-6",
         description="framework_equilibrium() returns the market-clearing price off by a relative 1e-6",
-        inject=_scaled("framework_equilibrium", "q", "1 + 1e-6"),
+        inject=scaled("cheng_robatto", "framework_equilibrium", "1 + 1e-6", field="q"),
         caught_by=("cheng_robatto.eq7.pricing",),
     ),
     Fault(
         name="crra-threshold-1e-6",
         description="crra_threshold() returns rho* off by a relative 1e-6",
-        inject=_scaled("crra_threshold", None, "1 + 1e-6"),
+        inject=scaled("cheng_robatto", "crra_threshold", "1 + 1e-6"),
         caught_by=("cheng_robatto.eq10.crra-region",),
     ),
 ]

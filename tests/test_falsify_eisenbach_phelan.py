@@ -1,7 +1,7 @@
 """The Eisenbach & Phelan chapter's checks can fail: each injected fault is caught by a named claim."""
 
 import pytest
-from falsification import Fault, run_with_fault
+from falsification import Fault, run_with_fault, scaled
 
 NOTEBOOK = "notebooks/eisenbach_phelan.ipynb"
 
@@ -9,27 +9,13 @@ FAULTS = [
     Fault(
         name="liquidity-equilibrium-1e-6",
         description="liquidity_equilibrium() returns the liquidity l off by a relative 1e-6",
-        inject='''
-import dataclasses, firesales.eisenbach_phelan as m
-_orig = m.liquidity_equilibrium
-def _faulty(*a, **k):
-    r = _orig(*a, **k)
-    return dataclasses.replace(r, liquidity=r.liquidity * (1 + 1e-6))
-m.liquidity_equilibrium = _faulty
-''',
+        inject=scaled("eisenbach_phelan", "liquidity_equilibrium", "1 + 1e-6", field="liquidity"),
         caught_by=("eisenbach_phelan.rebuilt.alpha0", "eisenbach_phelan.rebuilt.best_response"),
     ),
     Fault(
         name="productivity-equilibrium-1e-6",
         description="productivity_equilibrium() returns the capital k off by a relative 1e-6",
-        inject='''
-import dataclasses, firesales.eisenbach_phelan as m
-_orig = m.productivity_equilibrium
-def _faulty(*a, **k):
-    r = _orig(*a, **k)
-    return dataclasses.replace(r, k=r.k * (1 + 1e-6))
-m.productivity_equilibrium = _faulty
-''',
+        inject=scaled("eisenbach_phelan", "productivity_equilibrium", "1 + 1e-6", field="k"),
         caught_by=("eisenbach_phelan.rebuilt.productivity_best_response",),
     ),
     Fault(

@@ -7,7 +7,7 @@ carry no claim, and the claims that must catch the faults do not depend on them.
 """
 
 import pytest
-from falsification import Fault, run_with_fault
+from falsification import Fault, run_with_fault, scaled
 
 NOTEBOOK = "notebooks/fernando.ipynb"
 
@@ -21,11 +21,7 @@ FAULTS = [
     Fault(
         name="price0-relative-1e-6",
         description="price0() (eq. 6) returns P0 off by a relative 1e-6",
-        inject=NO_FIGURES + """
-import firesales.fernando as m
-_orig = m.price0
-m.price0 = lambda *a, **k: _orig(*a, **k) * (1 + 1e-6)
-""",
+        inject=NO_FIGURES + scaled("fernando", "price0", "1 + 1e-6"),
         caught_by=("fernando.lemma2.numeric",),
     ),
     Fault(
@@ -75,15 +71,7 @@ m.liquid_equilibrium = _liquid
     Fault(
         name="multi-security-price0-relative-1e-6",
         description="multi_security_equilibrium() returns time-0 prices off by a relative 1e-6",
-        inject=NO_FIGURES + """
-import dataclasses
-import firesales.fernando as m
-_orig = m.multi_security_equilibrium
-def _multi(*a, **k):
-    r = _orig(*a, **k)
-    return dataclasses.replace(r, price0=r.price0 * (1 + 1e-6))
-m.multi_security_equilibrium = _multi
-""",
+        inject=NO_FIGURES + scaled("fernando", "multi_security_equilibrium", "1 + 1e-6", field="price0"),
         caught_by=("fernando.sec4.price0-exact",),
     ),
 ]

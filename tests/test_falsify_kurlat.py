@@ -2,7 +2,7 @@
 (never switched on inside it) are each caught by a named claim of the notebook."""
 
 import pytest
-from falsification import Fault, run_with_fault
+from falsification import Fault, run_with_fault, scaled
 
 NOTEBOOK = "notebooks/kurlat.ipynb"
 
@@ -10,15 +10,7 @@ FAULTS = [
     Fault(
         name="equilibrium-price-1e-6",
         description="equilibrium() returns p* off by a relative 1e-6",
-        inject='''
-import dataclasses
-import firesales.kurlat as m
-_orig = m.equilibrium
-def _faulty(*a, **k):
-    r = _orig(*a, **k)
-    return dataclasses.replace(r, price=r.price * (1 + 1e-6))
-m.equilibrium = _faulty
-''',
+        inject=scaled("kurlat", "equilibrium", "1 + 1e-6", field="price"),
         caught_by=("kurlat.eq18-19.solver",),
     ),
     Fault(

@@ -1,7 +1,6 @@
 """The ledger asserts every claim, refuses records that break the status rules, and prints
 records that parse back exactly; the falsification and contract harnesses can fail."""
 
-import math
 import sys
 import types
 

@@ -5,7 +5,6 @@ produces; these tests make sure nbval cannot pass vacuously (an unexecuted noteb
 nothing to compare) and that every generated page says what the outputs say.
 """
 
-import json
 import re
 from pathlib import Path
 

@@ -11,10 +11,6 @@ Visible = code cells not tagged ``hide-input``, ``hide-cell``, ``remove-input`` 
   the browser test checks that on the built page).
 
 Every line of a cell's source counts, blank ones included (the reader scrolls past them).
-Chapters not yet converted are listed in ``tests/chapters_pending.py``: their per-chapter
-checks are ``xfail(strict=False)`` (they run and name their offenders); the book-wide total
-is ``xfail`` while any chapter is pending. The integrator empties the list at merge, which
-makes all of them strict.
 """
 
 from __future__ import annotations
@@ -24,7 +20,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from chapters_pending import PENDING
 from firesales import book
 
 HIDDEN = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
@@ -49,14 +44,7 @@ def visible_cells(path: Path) -> list[tuple[int, list[str]]]:
     return cells
 
 
-def _param(path: Path):
-    if path.stem in PENDING:
-        return pytest.param(path, marks=pytest.mark.xfail(
-            strict=False, reason=f"{path.stem} not yet converted (tests/chapters_pending.py)"), id=path.name)
-    return pytest.param(path, id=path.name)
-
-
-CHAPTERS = [_param(p) for p in NOTEBOOKS]
+CHAPTERS = [pytest.param(p, id=p.name) for p in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("path", CHAPTERS)
@@ -80,8 +68,6 @@ def test_no_visible_line_over_88_characters(path):
                       + "\n  ".join(wide[:40]) + ("\n  ..." if len(wide) > 40 else ""))
 
 
-@pytest.mark.xfail(bool(PENDING & {p.stem for p in NOTEBOOKS}), strict=False,
-                   reason="chapters pending (tests/chapters_pending.py)")
 def test_book_visible_code_within_budget():
     per = {p.stem: sum(len(lines) for _, lines in visible_cells(p)) for p in NOTEBOOKS}
     assert len(per) == 5, f"expected the five notebooks, found {sorted(per)}"

@@ -15,7 +15,9 @@ whose outputs nbval proves are what the code produces.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
 import sys
 import time
@@ -31,6 +33,21 @@ CELL_TIMEOUT = 120
 
 
 # ------------------------------------------------------------------ execution
+@contextlib.contextmanager
+def environment(**values: str):
+    """Set environment variables for the duration of a block (kernels started inside inherit them)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def _rel(path: Path) -> str:
     """A path as printed: relative to the repository when inside it, else its name."""
     path = Path(path).resolve()

@@ -52,6 +52,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .book import _rel, environment
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 KERNEL = "python3"
@@ -335,14 +337,6 @@ def validate(nb, path: Path, overrides: dict[str, object]) -> dict[str, object]:
 
 
 # ------------------------------------------------------------------ running
-def _rel(path: Path) -> str:
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(ROOT).as_posix()
-    except ValueError:
-        return path.name
-
-
 def run_folder(base: Path, stem: str, values: dict[str, object]) -> Path:
     """``<base>/<stem>-<NAME=value...>-<hash>``: the same parameters give the same folder."""
     canonical = json.dumps(sorted((k, repr(v)) for k, v in values.items()))
@@ -371,20 +365,6 @@ def _literal_translator():
             return super().translate(val)
 
     return LiteralTranslator
-
-
-@contextlib.contextmanager
-def _environment(**values: str):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @dataclass
@@ -594,7 +574,7 @@ def rerun(notebook: str | Path, overrides: dict[str, object], *, runs: Path | No
     import logging
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
-    with _environment(FIRESALES_LEDGER="report", FIRESALES_OUTPUT=str(folder), PYTHONHASHSEED="0"):
+    with environment(FIRESALES_LEDGER="report", FIRESALES_OUTPUT=str(folder), PYTHONHASHSEED="0"):
         try:
             pm.execute_notebook(
                 str(path), str(executed), parameters=values, kernel_name=KERNEL, cwd=str(path.parent),

@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 import sitecheck
-from chapters_pending import PENDING
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "output" / "screenshots"
@@ -107,22 +106,14 @@ def test_mathematics_is_typeset(report):
 WIDE = ("wide page", "wide code", "wide output", "wide table")
 
 
-def _page_param(rel: str):
-    stem = Path(rel).stem
-    if rel.startswith("notebooks/") and stem in PENDING:
-        return pytest.param(rel, marks=pytest.mark.xfail(
-            strict=False, reason=f"{stem} not yet converted (tests/chapters_pending.py)"))
-    return rel
-
-
-@pytest.mark.parametrize("rel", [_page_param(r) for r in toc_pages()])
+@pytest.mark.parametrize("rel", toc_pages())
 def test_no_block_scrolls_sideways(report, rel):
     """At 1280 px: every code block, output and table fits, and so does the page (folds opened)."""
     found = [str(p) for p in report.problems if p.page == rel and p.kind in WIDE]
     assert not found, f"{len(found)} blocks scroll sideways on {rel}:\n  " + "\n  ".join(found)
 
 
-@pytest.mark.parametrize("rel", [_page_param(r) for r in toc_pages()])
+@pytest.mark.parametrize("rel", toc_pages())
 def test_no_displayed_equation_scrolls_sideways(report, rel):
     """A displayed equation wider than the column must be broken (aligned, multline...)."""
     found = [str(p) for p in report.problems if p.page == rel and p.kind == "wide math"]
