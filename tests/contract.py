@@ -1,11 +1,11 @@
 """One input contract for every public function: bad input is refused, by name.
 
 Each paper's test module keeps a table ``CONTRACT = {function name: valid keyword
-arguments}`` covering every function in the module's ``__all__``, and runs::
+arguments}`` covering every function in the module's ``__all__``, and collects the two
+contract tests with::
 
-    @pytest.mark.parametrize("func, kwargs, param, bad", contract_cases(module, CONTRACT))
-    def test_bad_input_is_rejected(func, kwargs, param, bad):
-        assert_rejects(func, kwargs, param, bad)
+    test_contract_table_covers_every_public_function, test_bad_input_is_rejected = (
+        contract_tests(module, CONTRACT))
 
 :func:`contract_cases` replaces one argument at a time by values that are wrong for the
 *kind* of its valid value, and :func:`assert_rejects` requires a ``ValueError`` whose
@@ -122,3 +122,18 @@ def assert_rejects(func, kwargs: dict, param: str, bad) -> None:
             f"naming {param!r}: {error}"
         ) from None
     raise AssertionError(f"{func.__name__}({param}={bad!r}) returned {result!r} instead of refusing")
+
+
+def contract_tests(module, table: dict):
+    """The two contract tests of a module, for its test file to bind to ``test_*`` names:
+    the table covers every public function (and its valid calls succeed), and every bad
+    value of every argument is refused with a ValueError naming the argument."""
+
+    def test_contract_table_covers_every_public_function():
+        assert_table_complete(module, table)
+
+    @pytest.mark.parametrize("func, kwargs, param, bad", contract_cases(module, table))
+    def test_bad_input_is_rejected(func, kwargs, param, bad):
+        assert_rejects(func, kwargs, param, bad)
+
+    return test_contract_table_covers_every_public_function, test_bad_input_is_rejected

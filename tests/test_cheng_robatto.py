@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from contract import assert_rejects, assert_table_complete, contract_cases
+from contract import contract_tests
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -61,13 +61,8 @@ CONTRACT = {
 }
 
 
-def test_contract_table_covers_every_public_function():
-    assert_table_complete(cr, CONTRACT)
-
-
-@pytest.mark.parametrize("func, kwargs, param, bad", contract_cases(cr, CONTRACT))
-def test_bad_input_is_rejected(func, kwargs, param, bad):
-    assert_rejects(func, kwargs, param, bad)
+test_contract_table_covers_every_public_function, test_bad_input_is_rejected = (
+    contract_tests(cr, CONTRACT))
 
 
 @pytest.mark.parametrize(

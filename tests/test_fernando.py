@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-from contract import assert_rejects, assert_table_complete, contract_cases
+from contract import contract_tests
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -54,13 +54,8 @@ CONTRACT = {
 }
 
 
-def test_contract_table_covers_every_public_function():
-    assert_table_complete(F, CONTRACT)
-
-
-@pytest.mark.parametrize("func, kwargs, param, bad", contract_cases(F, CONTRACT))
-def test_bad_input_is_rejected(func, kwargs, param, bad):
-    assert_rejects(func, kwargs, param, bad)
+test_contract_table_covers_every_public_function, test_bad_input_is_rejected = (
+    contract_tests(F, CONTRACT))
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from fractions import Fraction as F
 
 import numpy as np
 import pytest
-from contract import assert_rejects, assert_table_complete, contract_cases
+from contract import contract_tests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize
@@ -94,13 +94,8 @@ CONTRACT = {
 }
 
 
-def test_contract_table_covers_every_public_function():
-    assert_table_complete(kurlat, CONTRACT)
-
-
-@pytest.mark.parametrize("func, kwargs, param, bad", contract_cases(kurlat, CONTRACT))
-def test_bad_input_is_rejected(func, kwargs, param, bad):
-    assert_rejects(func, kwargs, param, bad)
+test_contract_table_covers_every_public_function, test_bad_input_is_rejected = (
+    contract_tests(kurlat, CONTRACT))
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "3", True])
