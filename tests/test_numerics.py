@@ -127,3 +127,13 @@ def test_check_finite_takes_numbers_of_every_real_kind():
     for value in ("0.5", None, True, 1j, [0.5], np.array([0.5]), np.array("0.5")):
         with pytest.raises(ValueError, match="x must be a finite real number"):
             numerics.check_finite("x", value)
+
+
+@pytest.mark.parametrize("bad", [(0.9, 0.1), (0.02,), (0.1, 0.1), "ab", (0.1, 2.0), (0.1, float("nan")), 0.5])
+def test_check_grid_refuses_what_is_not_an_increasing_grid_in_range(bad):
+    with pytest.raises(ValueError, match=r"MU_RANGE must be an increasing sequence of at least 2 numbers in \(0, 1\)"):
+        numerics.check_grid("MU_RANGE", bad, 0.0, 1.0)
+
+
+def test_check_grid_returns_floats():
+    assert numerics.check_grid("G", (1, 2.5, 3), 0.0, 10.0, min_len=3) == [1.0, 2.5, 3.0]

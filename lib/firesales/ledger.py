@@ -79,13 +79,13 @@ PAPERS = {
 #: Chapters that state no paper's claim: nothing in them can be ``verified``.
 BOOK_ONLY = ("synthesis",)
 
-MARK, FAIL_MARK = "✓", "✗"
+MARK, FAIL_MARK, NA_MARK = "✓", "✗", "–"
 TIED = "the paper's printed numbers"
 _ID = re.compile(r"^[a-z_]+(\.[A-Za-z0-9_\-]+)+$")
 _HEAD = re.compile(
-    r"^(?P<mark>[✓✗]) (?P<id>\S+) · (?P<status>[a-z ]+) · (?P<method>[a-z ]+) · (?P<place>.+)$"
+    r"^(?P<mark>[✓✗–]) (?P<id>\S+) · (?P<status>[a-z ]+) · (?P<method>[a-z ]+) · (?P<place>.+)$"
 )
-_FIELD = re.compile(r"^    (?P<key>claim|check|printed|derived|tied to|failed): (?P<value>.*)$")
+_FIELD = re.compile(r"^    (?P<key>claim|check|printed|derived|tied to|failed|not applicable): (?P<value>.*)$")
 _COLOURS = {
     "verified": "#1b7f3b",
     "extension": "#1f5fa8",
@@ -122,6 +122,7 @@ class Record:
     paper_numbers: bool = False
     passed: bool = True
     failed: str = ""  # report mode: why the condition did not hold
+    not_applicable: str = ""  # why the paper's condition for the claim fails at these parameters
     extra: dict = field(default_factory=dict)  # filled by the collector: notebook, section
 
     @property
@@ -130,7 +131,7 @@ class Record:
 
     def render(self) -> str:
         """The text form (what nbval compares and the page generator reads)."""
-        mark = MARK if self.passed else FAIL_MARK
+        mark = NA_MARK if self.not_applicable else (MARK if self.passed else FAIL_MARK)
         lines = [f"{mark} {self.id} · {self.status} · {self.method} · {self.place}", f"    claim: {self.claim}"]
         for key in ("check", "printed", "derived"):
             value = getattr(self, key)
@@ -138,6 +139,8 @@ class Record:
                 lines.append(f"    {key}: {value}")
         if self.paper_numbers:
             lines.append(f"    tied to: {TIED}")
+        if self.not_applicable:
+            lines.append(f"    not applicable: {self.not_applicable}")
         if not self.passed:
             lines.append(f"    failed: {self.failed or 'the condition is false'}")
         return "\n".join(lines)
@@ -146,7 +149,7 @@ class Record:
         """A compact block that wraps, linking to the claim's entry on the ledger page."""
         e = html.escape
         colour = _COLOURS[self.status] if self.passed else "#c0392b"
-        mark = MARK if self.passed else FAIL_MARK
+        mark = NA_MARK if self.not_applicable else (MARK if self.passed else FAIL_MARK)
         head = (
             f'<span style="color:{colour};font-weight:bold">{mark}</span> '
             f'<a href="../book/claims.html#{anchor(self.id)}"><code>{e(self.id)}</code></a> '
@@ -158,6 +161,8 @@ class Record:
         rows += [f"<b>{labels[k]}.</b> {e(getattr(self, k))}" for k in labels if getattr(self, k)]
         if self.paper_numbers:
             rows.append(f"<i>Tied to {e(TIED)}.</i>")
+        if self.not_applicable:
+            rows.append(f"<b>Not applicable here.</b> {e(self.not_applicable)}")
         if not self.passed:
             rows.append(f'<b style="color:#c0392b">Failed.</b> {e(self.failed or "the condition is false")}')
         style = (
@@ -253,6 +258,8 @@ def check(
     printed: str = "",
     derived: str = "",
     paper_numbers: bool = False,
+    applies: bool = True,
+    why_not: str = "",
 ) -> Record:
     """Assert ``condition`` for a claim and show its ledger record.
 
@@ -275,6 +282,9 @@ def check(
     derived : what the book derives (the correct statement, or the reading of the fragments).
     paper_numbers : the check compares with numbers the paper prints at its own
         parameters, so a re-run at other parameters is expected to fail it.
+    applies, why_not : where the paper's claim holds only under a condition (derived from
+        the parameters the notebook runs at), ``applies=False`` records "not applicable
+        here" with ``why_not`` (required then) and does not assert ``condition``.
     """
     record = Record(
         claim_id,
@@ -288,6 +298,12 @@ def check(
         bool(paper_numbers),
     )
     _validate(record)
+    if not _as_bool(applies):
+        if not _clean(why_not):
+            raise ValueError(f"{claim_id}: applies=False needs why_not (the condition that fails here)")
+        record.not_applicable = _clean(why_not)
+        _show(record)
+        return record
     if not _as_bool(condition):
         message = f"claim {claim_id} ({record.place}) failed: {record.claim} {record.check}".strip()
         if not report_mode():
@@ -305,7 +321,7 @@ def parse_records(text: str) -> list[Record]:
         head = _HEAD.match(line)
         if head:
             current = Record(head["id"], head["status"], head["method"], head["place"], "")
-            current.passed = head["mark"] == MARK
+            current.passed = head["mark"] != FAIL_MARK
             records.append(current)
             continue
         field_match = _FIELD.match(line)
@@ -313,6 +329,8 @@ def parse_records(text: str) -> list[Record]:
             key, value = field_match["key"], field_match["value"]
             if key == "tied to":
                 current.paper_numbers = True
+            elif key == "not applicable":
+                current.not_applicable = value
             else:
                 setattr(current, key, value)
             continue

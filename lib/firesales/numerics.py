@@ -20,6 +20,7 @@ __all__ = [
     "check_interval",
     "check_finite",
     "check_positive_int",
+    "check_grid",
     "find_root",
     "quad",
     "derivative",
@@ -101,6 +102,36 @@ def check_positive_int(name: str, value, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
     return value
+
+
+def check_grid(
+    name: str,
+    values,
+    lo: float = -math.inf,
+    hi: float = math.inf,
+    *,
+    min_len: int = 2,
+    lo_closed: bool = False,
+    hi_closed: bool = False,
+) -> list[float]:
+    """Return a strictly increasing sequence of at least ``min_len`` numbers in the interval.
+
+    For a re-run parameter that is a grid or a range (``MU_RANGE = (0.1, 0.9)``): every item
+    passes :func:`check_interval`, the items increase strictly, and there are at least
+    ``min_len`` of them; otherwise ``ValueError`` names the parameter and what is valid,
+    e.g. ``MU_RANGE must be an increasing sequence of at least 2 numbers in (0, 1), got (0.9, 0.1)``.
+    """
+    valid = _interval_text(lo, hi, lo_closed, hi_closed)
+    what = f"{name} must be an increasing sequence of at least {min_len} numbers in {valid}, got {values!r}"
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise ValueError(what)
+    try:
+        items = [check_interval(name, v, lo, hi, lo_closed=lo_closed, hi_closed=hi_closed) for v in values]
+    except ValueError:
+        raise ValueError(what) from None
+    if len(items) < min_len or any(b <= a for a, b in zip(items, items[1:])):
+        raise ValueError(what)
+    return items
 
 
 # ---------------------------------------------------------------- root finding

@@ -264,7 +264,9 @@ def _render(fig, stem: Path) -> bytes:
     return png
 
 
-def save_figure(fig, name: str, data, caption: str, *, show: bool = True) -> None:
+def save_figure(
+    fig, name: str, data, caption: str, *, show: bool = True, number: str | None = None, alt: str = ""
+) -> None:
     """Save ``fig`` as PDF and PNG and its data as CSV; display it once and close it.
 
     ``name`` is the file stem and the figure's id (``"kurlat-fig1"``); ``data`` is a
@@ -273,6 +275,10 @@ def save_figure(fig, name: str, data, caption: str, *, show: bool = True) -> Non
     notebook the saved PNG itself is displayed (whatever the matplotlib backend, so the
     reader sees exactly the file in ``output/``), followed by the folded note of what was
     saved (see :func:`_report`).
+
+    ``number`` is the paper's own number when the figure reproduces a paper's figure
+    (``"B1"`` shows as "Figure B1"); ``None`` for the book's own figures (numbered in the
+    book's scheme). ``alt`` says in one sentence what the figure shows (the image's alt text).
     """
     caption, names, rows, folder = _prepare(name, data, caption, "figures")
     stem = folder / name
