@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: venv chromium book book-offline test test-browser bench pages lint execute rerun clean help
+.PHONY: venv chromium book book-offline test test-browser test-rerun bench pages lint execute rerun clean help
 
 help:
 	@echo "make book   - fresh strict build of the book, executing every notebook (_build/html);"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench  - measure notebooks (wall + CPU), floor, make test, make book, solvers; publish in README"
 	@echo "make execute NB=notebooks/x.ipynb - run a notebook top to bottom, save outputs"
 	@echo "make rerun NB=kurlat P=\"LAM=0.4\" - re-run a chapter at your parameters (output/runs/), claims report"
+	@echo "make test-rerun - every chapter re-run at three seeded points of its declared valid region (slow)"
 	@echo "make pages  - regenerate claims ledger, errata and output lists from the notebooks"
 	@echo "make clean  - remove _build and output"
 
@@ -82,7 +83,7 @@ PYTEST_N ?= 2
 test: $(STAMP) chromium
 	@$(TIMER); \
 	$(STEP) "[1/4] pytest: the library, the falsification suite, every notebook executed in order feeding up-to-date pages"; \
-	$(PY) -m pytest -q -n $(PYTEST_N) --dist worksteal tests -m "not browser"; \
+	$(PY) -m pytest -q -n $(PYTEST_N) --dist worksteal tests -m "not browser and not sweep"; \
 	$(STEP) "[2/4] nbval: re-execute every notebook and compare with its committed outputs"; \
 	nbs=$$($(PY) -c 'from firesales.book import notebook_paths, _rel; print(" ".join(_rel(p) for p in notebook_paths()))'); \
 	$(NBVAL) -n $(PYTEST_N) --dist loadfile $$nbs; \
@@ -126,3 +127,11 @@ lint: $(STAMP)
 
 clean:
 	rm -rf _build output
+
+# Every chapter re-run at three points drawn (seeded) from the valid ranges its parameters
+# cell declares; every claim must hold, be not applicable with its reason, or fail only where
+# tied to the paper's printed numbers; no cell may raise. Slow (15 re-runs): CI runs it after
+# `make test`.
+test-rerun: $(STAMP)
+	@$(TIMER); \
+	$(PY) -m pytest -q -n $(PYTEST_N) -p no:cacheprovider tests/test_rerun_sweep.py -m sweep

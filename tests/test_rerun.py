@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -163,16 +164,26 @@ def test_rerun_reports_holding_failing_tied_and_unrun_claims(tmp_path):
     report = rerun.rerun(DEMO, {"LAM": 0.85, "GAP": (0.5, 0.8)}, runs=tmp_path, html=False, quiet=True)
     assert _sha(DEMO) == before, "the committed notebook was touched"
     assert [r.id for r in report.expected] == [
-        "synthesis.demo.bound", "synthesis.demo.printed", "synthesis.demo.small", "synthesis.demo.price"]
-    assert [r.id for r in report.held] == ["synthesis.demo.bound"]
+        "synthesis.demo.bound", "synthesis.demo.printed", "synthesis.demo.small", "synthesis.demo.price",
+        "synthesis.demo.after"]
+    assert [r.id for r in report.rechecked] == ["synthesis.demo.bound"]
     assert [(r.id, r.paper_numbers) for r in report.failed] == [
         ("synthesis.demo.printed", True), ("synthesis.demo.small", False)]
     assert [r.id for r in report.not_run] == ["synthesis.demo.price"]
-    assert report.failure.ename == "ValueError" and "LAM > 0.8 (got 0.85)" in report.failure.evalue
-    assert report.failure.first_line == "def demo_price(lam):" and report.failure.section == "Claims"
+    # the cell that raised, and the later cell that failed only because of it
+    roots = [f for f in report.failures if f.root is None]
+    assert len(roots) == 1 and roots[0].ename == "ValueError" and "LAM > 0.8 (got 0.85)" in roots[0].evalue
+    assert roots[0].first_line == "def demo_price(lam):" and roots[0].section == "Claims"
+    assert [f.ename for f in report.failures] == ["ValueError", "NameError"]
+    assert report.failures[1].root == roots[0].cell and report.cause("synthesis.demo.price") is roots[0]
+    # the re-run went on past the failure: the independent section after it ran
+    assert "synthesis.demo.after" in [r.id for r in report.unchanged]
     text = report.text()
-    assert "1 hold, 2 fail (1 of them tied to the paper's printed numbers), 1 did not run" in text
+    assert ("1 hold at new numbers, 1 hold unchanged, 2 fail (1 tied to the paper's printed numbers), "
+            "0 not applicable, 1 did not run") in text
+    assert "claims that therefore did not run: synthesis.demo.price" in text
     assert "✗ synthesis.demo.printed · extension · demo table  [tied to the paper's printed numbers]" in text
+    assert "LAM = 0.85 (default 0.5)" in text
     # the run's own folder: executed copy with the injected values, figures, report, page
     folder = report.folder
     assert folder.parent == tmp_path.resolve() and folder.name.startswith("rerun_demo-GAP=_0.5_0.8_-LAM=0.85-")
@@ -183,6 +194,37 @@ def test_rerun_reports_holding_failing_tied_and_unrun_claims(tmp_path):
     assert (folder / "figures" / "rerun-demo.png").stat().st_size > 1000
     assert (folder / "report.md").read_text().startswith("== claims report")
     assert report.html is None and not (folder / "html").exists()
+
+
+def test_claims_whose_record_did_not_move_are_not_counted_as_rechecked(tmp_path):
+    """N enters one record's numbers only: that claim is re-checked, the others hold unchanged."""
+    report = rerun.rerun(DEMO, {"N": 4}, runs=tmp_path, html=False, quiet=True)
+    assert [r.id for r in report.rechecked] == ["synthesis.demo.price", "synthesis.demo.after"]
+    assert [r.id for r in report.unchanged] == [
+        "synthesis.demo.bound", "synthesis.demo.printed", "synthesis.demo.small"]
+    assert not report.failures and not report.not_run and not report.failed
+
+
+def test_not_applicable_records_are_reported_apart(tmp_path):
+    from firesales import ledger
+
+    ok = ledger.Record("synthesis.demo.x", "extension", "exact", "demo", "a claim", "x = 1")
+    na = ledger.Record("synthesis.demo.y", "extension", "exact", "demo", "a claim", "x = 2",
+                       not_applicable="needs x < 1, here x = 2")
+    report = rerun.Report("demo.ipynb", {"X": 2}, tmp_path, records=[ok, na], expected=[ok, na])
+    assert report.not_applicable == [na] and report.held == [ok] and report.unchanged == [ok]
+    assert "0 hold at new numbers, 1 hold unchanged, 0 fail, 1 not applicable, 0 did not run" in report.text()
+    assert "needs x < 1, here x = 2" in report.text()
+
+
+def test_list_prints_each_parameter_with_its_meaning_and_valid_range():
+    result = subprocess.run([sys.executable, "-m", "firesales.rerun", str(DEMO), "--list"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "LAM = 0.5" in result.stdout and "the demo share; valid: (0, 1)" in result.stdout
+    assert "GAP = (0.6, 0.75)" in result.stdout and "valid: increasing, inside (0, 1)" in result.stdout
+    params = rerun.read_parameters(nbformat.read(DEMO, as_version=4).cells[2].source)
+    assert params["LAM"].interval() == (0.0, 1.0, False, False) and params["GAP"].interval() is None
 
 
 def _tagged(path: Path) -> bool:

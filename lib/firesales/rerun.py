@@ -63,7 +63,7 @@ VALIDATE_TAG = "validate-parameters"
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 __all__ = ["RerunError", "Parameter", "Report", "find_notebook", "read_parameters", "parse_assignments",
-           "coerce", "validate", "run_folder", "rerun", "main"]
+           "coerce", "validate", "run_folder", "rerun", "list_parameters", "main"]
 
 
 class RerunError(ValueError):
@@ -76,6 +76,42 @@ class Parameter:
     name: str
     default: object
     line: int
+    comment: str = ""  # the line's comment: "meaning; valid: <range>"
+
+    @property
+    def meaning(self) -> str:
+        return re.split(r";?\s*valid:", self.comment, maxsplit=1)[0].strip()
+
+    @property
+    def valid(self) -> str:
+        """The valid range the comment declares (``"(0, 1)"``), or ``""``."""
+        m = re.search(r"valid:\s*(.+)$", self.comment)
+        return m[1].strip() if m else ""
+
+    def interval(self) -> tuple[float, float, bool, bool] | None:
+        """The declared interval ``(lo, hi, lo_closed, hi_closed)`` of a scalar, if it has one."""
+        m = re.match(r"^([\[(])\s*([^,]+?)\s*,\s*([^\])]+?)\s*([\])])", self.valid)
+        if not m:
+            return None
+        try:
+            lo, hi = (float(x.strip().replace("∞", "inf")) for x in (m[2], m[3]))
+        except ValueError:
+            return None
+        return lo, hi, m[1] == "[", m[4] == "]"
+
+
+def _comments(source: str) -> dict[int, str]:
+    """Line number -> the comment on that line (tokenize: a '#' inside a string is no comment)."""
+    import tokenize
+
+    found: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                found[tok.start[0]] = tok.string.lstrip("#").strip()
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return found
 
 
 def find_notebook(name: str | Path) -> Path:
@@ -127,6 +163,7 @@ def read_parameters(source: str, where: str = "the parameters cell") -> dict[str
     except SyntaxError as exc:
         raise RerunError(f"{where} is not valid Python: {exc}") from None
     found: dict[str, Parameter] = {}
+    comments = _comments(source)
 
     def bad(node, why):
         line = source.splitlines()[node.lineno - 1].strip() if node.lineno else ""
@@ -152,7 +189,7 @@ def read_parameters(source: str, where: str = "the parameters cell") -> dict[str
         for name_node, val in pairs:
             if not _NAME.match(name_node.id):
                 raise bad(node, f"{name_node.id!r} is not an UPPER_CASE name")
-            found[name_node.id] = Parameter(name_node.id, val, node.lineno)
+            found[name_node.id] = Parameter(name_node.id, val, node.lineno, comments.get(node.lineno, ""))
     if not found:
         raise RerunError(f"{where} sets no parameter")
     return found
@@ -336,6 +373,18 @@ def validate(nb, path: Path, overrides: dict[str, object]) -> dict[str, object]:
     return values
 
 
+def list_parameters(source: str, where: str = "") -> str:
+    """What ``--list`` prints: each parameter, its default, its meaning and its valid range."""
+    params = read_parameters(source)
+    width = max(len(f"{p.name} = {p.default!r}") for p in params.values())
+    lines = [f"parameters of {where} (change with make rerun NB=... P=\"NAME=value ...\"):"] if where else []
+    for p in params.values():
+        head = f"{p.name} = {p.default!r}".ljust(width)
+        meaning = p.meaning or "(no description in the parameters cell)"
+        lines.append(f"  {head}  {meaning}" + (f"; valid: {p.valid}" if p.valid else ""))
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------ running
 def run_folder(base: Path, stem: str, values: dict[str, object]) -> Path:
     """``<base>/<stem>-<NAME=value...>-<hash>``: the same parameters give the same folder."""
@@ -369,34 +418,74 @@ def _literal_translator():
 
 @dataclass
 class Failure:
-    """The cell that raised (the notebook stopped there)."""
+    """A cell that raised. The re-run goes on past it; a later cell that fails only because
+    a name this cell should have defined is missing is its consequence (``root``)."""
 
     ename: str
     evalue: str
     section: str = ""  # the nearest heading above the cell
     first_line: str = ""
+    cell: int = -1  # the cell's index in the committed notebook
+    root: int | None = None  # the committed index of the failed cell this one depends on
+    claims: list = field(default_factory=list)  # ids of committed claims in this cell
+
+    def where(self) -> str:
+        return f"cell {self.cell}" + (f" (section {self.section!r})" if self.section else "")
 
     def describe(self) -> str:
-        where = f" (section {self.section!r})" if self.section else ""
-        begins = f"\n   the cell{where} begins: {self.first_line}" if self.first_line else ""
-        return f"a cell raised {self.ename}: {self.evalue}{begins}"
+        begins = f"\n   it begins: {self.first_line}" if self.first_line else ""
+        return f"{self.where()} raised {self.ename}: {self.evalue}{begins}"
 
 
 @dataclass
 class Report:
+    """The claims of a re-run against those of the committed notebook.
+
+    Each claim of the committed notebook is in exactly one group: it holds at new numbers
+    (its recorded numbers moved: re-checked), it holds unchanged (its record is the committed
+    one word for word: it does not depend on what was changed), it fails, it is not
+    applicable at these parameters (the paper's condition fails; the reason is shown), or it
+    did not run (a cell it needs raised; the cell and the error are shown).
+    """
+
     notebook: str
     values: dict[str, object]
     folder: Path
     records: list = field(default_factory=list)  # ledger.Record of the run, in order
     expected: list = field(default_factory=list)  # ledger.Record of the committed notebook
-    failure: Failure | None = None
+    failures: list = field(default_factory=list)  # Failure, in cell order
     html: Path | None = None
     html_note: str = ""
     seconds: float = 0.0
+    defaults: dict = field(default_factory=dict)  # name -> default, for the parameters changed
+    stamp: str = ""  # when and from which commit
+
+    @property
+    def failure(self) -> Failure | None:
+        """The first cell that raised (``None`` when every cell ran)."""
+        return self.failures[0] if self.failures else None
+
+    def _committed(self, r):
+        return next((e for e in self.expected if e.id == r.id), None)
+
+    @property
+    def not_applicable(self):
+        return [r for r in self.records if r.not_applicable]
 
     @property
     def held(self):
-        return [r for r in self.records if r.passed]
+        return [r for r in self.records if r.passed and not r.not_applicable]
+
+    @property
+    def unchanged(self):
+        """Claims that hold with the committed record word for word: nothing they check moved."""
+        return [r for r in self.held if (e := self._committed(r)) is not None and e.render() == r.render()]
+
+    @property
+    def rechecked(self):
+        """Claims that hold at numbers other than the committed ones."""
+        same = {r.id for r in self.unchanged}
+        return [r for r in self.held if r.id not in same]
 
     @property
     def failed(self):
@@ -412,41 +501,78 @@ class Report:
         known = {r.id for r in self.expected}
         return [r for r in self.records if r.id not in known]
 
-    def text(self) -> str:
-        def line(r, mark):
-            tied = "  [tied to the paper's printed numbers]" if r.paper_numbers else ""
-            return f"  {mark} {r.id} · {r.status} · {r.place}{tied}\n      {r.claim}"
+    def cause(self, claim_id: str) -> Failure | None:
+        """The failed cell a claim that did not run depended on (the root of its cell's error)."""
+        by_cell = {f.cell: f for f in self.failures}
+        for f in self.failures:
+            if claim_id in f.claims:
+                while f.root is not None and f.root in by_cell:
+                    f = by_cell[f.root]
+                return f
+        return None
 
-        shown = ", ".join(f"{k}={v!r}" for k, v in self.values.items()) or "the notebook's own parameters"
-        out = [f"== claims report: {self.notebook} at {shown}",
-               f"   run folder: {_rel(self.folder)}"]
+    def counts(self) -> str:
+        tied = [r for r in self.failed if r.paper_numbers]
+        return (
+            f"{len(self.rechecked)} hold at new numbers, {len(self.unchanged)} hold unchanged, "
+            f"{len(self.failed)} fail"
+            + (f" ({len(tied)} tied to the paper's printed numbers)" if tied else "")
+            + f", {len(self.not_applicable)} not applicable, {len(self.not_run)} did not run"
+        )
+
+    def changed(self) -> str:
+        if not self.values:
+            return "the notebook's own parameters"
+        return ", ".join(
+            f"{k} = {v!r}" + (f" (default {self.defaults[k]!r})" if k in self.defaults else "")
+            for k, v in self.values.items()
+        )
+
+    def text(self) -> str:
+        def line(r, mark, extra=""):
+            tied = "  [tied to the paper's printed numbers]" if r.paper_numbers else ""
+            return f"  {mark} {r.id} · {r.status} · {r.place}{tied}\n      {r.claim}{extra}"
+
+        out = [f"== claims report: {self.notebook} at {self.changed()}"]
+        if self.stamp:
+            out.append(f"   run {self.stamp}")
+        out.append(f"   run folder: {_rel(self.folder)}")
         if self.html:
             out.append(f"   page: {_rel(self.html)}{self.html_note}")
         elif self.html_note:
             out.append(f"   page: {self.html_note.strip()}")
-        tied_failed = [r for r in self.failed if r.paper_numbers]
-        out.append(
-            f"   {len(self.held)} hold, {len(self.failed)} fail"
-            + (f" ({len(tied_failed)} of them tied to the paper's printed numbers)" if tied_failed else "")
-            + f", {len(self.not_run)} did not run"
-            + (f", {len(self.new)} not in the committed notebook" if self.new else "")
-            + f" ({len(self.expected)} claims in the committed notebook; {self.seconds:.1f} s)"
-        )
+        out.append(f"   {self.counts()} ({len(self.expected)} claims in the committed notebook; "
+                   f"{self.seconds:.1f} s)")
         if self.failed:
+            tied = [r for r in self.failed if r.paper_numbers]
             out += ["", f"-- fail ({len(self.failed)}):"]
-            out += [line(r, "✗") for r in self.failed]
-            if tied_failed:
+            out += [line(r, "✗", f"\n      check: {r.check}") for r in self.failed]
+            if tied:
                 out.append("   (a claim tied to the paper's printed numbers compares with numbers the paper "
                            "prints at its own parameters: expected to fail at others)")
-        if self.failure:
-            out += ["", f"-- the notebook stopped: {self.failure.describe()}"]
+        if self.failures:
+            roots = [f for f in self.failures if f.root is None]
+            out += ["", f"-- cells that raised ({len(roots)}; the re-run went on past them):"]
+            for f in roots:
+                lost = [c for c in self.not_run if self.cause(c.id) is f]
+                out.append(f"   {f.describe()}")
+                out.append("   claims that therefore did not run: " + (", ".join(r.id for r in lost) or "none"))
         if self.not_run:
-            out += ["", f"-- did not run ({len(self.not_run)}): after the error above" if self.failure
-                    else f"-- did not run ({len(self.not_run)}): not reached at these parameters"]
-            out += [line(r, "·") for r in self.not_run]
-        if self.held:
-            out += ["", f"-- hold ({len(self.held)}):"]
-            out += [line(r, "✓") for r in self.held]
+            out += ["", f"-- did not run ({len(self.not_run)}):"]
+            for r in self.not_run:
+                f = self.cause(r.id)
+                out.append(line(r, "·", f"\n      because {f.where()} raised {f.ename}" if f
+                                else "\n      not reached at these parameters"))
+        if self.not_applicable:
+            out += ["", f"-- not applicable here ({len(self.not_applicable)}):"]
+            out += [line(r, "–", f"\n      {r.not_applicable}") for r in self.not_applicable]
+        if self.rechecked:
+            out += ["", f"-- hold at new numbers ({len(self.rechecked)}):"]
+            out += [line(r, "✓") for r in self.rechecked]
+        if self.unchanged:
+            out += ["", f"-- hold unchanged ({len(self.unchanged)}): the record is the committed one word for "
+                    "word; these do not depend on what you changed"]
+            out += [line(r, "✓") for r in self.unchanged]
         if self.new:
             out += ["", f"-- shown only at these parameters ({len(self.new)}): " + ", ".join(r.id for r in self.new)]
         return "\n".join(out)
@@ -463,28 +589,122 @@ def _records(nb) -> list:
     return records
 
 
-def _failure(nb, exc) -> Failure:
-    """The cell of the executed copy that shows an error output, with its section."""
-    from .book import _headings
+def _assigned(source: str) -> set[str]:
+    """Names a cell binds at its top level (assignments, imports, defs), for dependencies."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
 
-    section, where = "", None
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and "papermill-error-cell-tag" not in cell.metadata.get("tags", []):
+
+def _failures(executed, committed) -> list[Failure]:
+    """Every cell of the executed copy that raised, mapped to the committed notebook's cells.
+
+    A ``NameError`` for a name that an earlier failed cell binds is that cell's consequence
+    (its ``root``); anything else is a failure of its own.
+    """
+    from .book import _cell_text, _headings
+    from .ledger import parse_records
+
+    index = {c.get("id"): i for i, c in enumerate(committed.cells) if c.get("id")}
+    found: list[Failure] = []
+    binds: dict[int, set[str]] = {}
+    section = ""
+    for cell in executed.cells:
+        tags = cell.metadata.get("tags", [])
+        if "papermill-error-cell-tag" in tags or "injected-parameters" in tags:
+            continue
+        if cell.cell_type == "markdown":
             heads = _headings(cell.source)
             section = heads[-1] if heads else section
-        elif cell.cell_type == "code" and any(o.output_type == "error" for o in cell.get("outputs", [])):
-            where = cell
-            break
-    first = ""
-    if where is not None:
-        first = next((ln.strip() for ln in where.source.splitlines() if ln.strip()), "")[:80]
-    return Failure(getattr(exc, "ename", type(exc).__name__), str(getattr(exc, "evalue", exc)),
-                   section if where is not None else "", first)
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        if cell.cell_type != "code" or not errors:
+            continue
+        i = index.get(cell.get("id"), -1)
+        err = errors[0]
+        first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")[:80]
+        claims = [r.id for r in parse_records(_cell_text(committed.cells[i]))] if i >= 0 else []
+        failure = Failure(err.ename, err.evalue, section, first, i, None, claims)
+        missing = re.match(r"name '([^']+)' is not defined", err.evalue or "")
+        if err.ename == "NameError" and missing:
+            failure.root = next((f.cell for f in reversed(found) if missing[1] in binds[f.cell]), None)
+        binds[i] = _assigned(cell.source)
+        found.append(failure)
+    return found
 
 
-def render_html(executed: Path, folder: Path, *, offline: bool = True) -> tuple[Path | None, str]:
+def _stamp() -> str:
+    """``2026-12-06 06:10 UTC from commit abc1234`` (+ "with local changes" when dirty)."""
+    import datetime as dt
+
+    when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit, dirty = "", ""
+    origin = f" from commit {commit}" + (" with local changes" if dirty else "") if commit else ""
+    return f"{when}{origin}"
+
+
+def _report_cells(report: Report):
+    """Markdown cells for the rendered page: a banner at the top, the report at the end."""
+    import nbformat
+
+    name = Path(report.notebook).stem
+    banner = nbformat.v4.new_markdown_cell(
+        ":::{admonition} A re-run at your parameters\n:class: important\n\n"
+        f"**Chapter:** `{report.notebook}`  \n**Changed:** {_md(report.changed())}  \n"
+        f"**Run:** {_md(report.stamp)}  \n**Claims:** {_md(report.counts())} — "
+        "[the claims report](#rerun-claims-report) at the end of this page.\n\n"
+        "Every number on this page was computed at these parameters.\n:::"
+    )
+    banner.metadata["tags"] = ["rerun-banner"]
+    groups = [("fails", "✗", report.failed), ("not applicable here", "–", report.not_applicable),
+              ("did not run", "·", report.not_run), ("holds at new numbers", "✓", report.rechecked),
+              ("holds unchanged (does not depend on what you changed)", "✓", report.unchanged)]
+    rows = ["(rerun-claims-report)=", f"## Claims report of this re-run ({name})", "",
+            f"{_md(report.counts())}.", ""]
+    for title, mark, items in groups:
+        for r in items:
+            why = ""
+            if r in report.not_run and (f := report.cause(r.id)):
+                why = f" — because {f.where()} raised `{f.ename}`"
+            elif r.not_applicable:
+                why = f" — {_md(r.not_applicable)}"
+            from .ledger import anchor
+
+            rows.append(f'- <span id="{anchor(r.id)}"></span>{mark} `{r.id}` · **{title}** · {_md(r.place)}{why}')
+    if report.failures:
+        rows += ["", "Cells that raised (the re-run went on past them):", ""]
+        rows += [f"- {_md(f.where())}: `{f.ename}`: {_md(f.evalue)}" for f in report.failures if f.root is None]
+    return banner, nbformat.v4.new_markdown_cell("\n".join(rows))
+
+
+def _md(text: str) -> str:
+    """Text shown literally in MyST Markdown (no emphasis, roles or math from its characters)."""
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|$~])", r"\\\1", str(text))
+
+
+def render_html(executed: Path, folder: Path, *, offline: bool = True,
+                report: Report | None = None) -> tuple[Path | None, str]:
     """Render an executed notebook with the book's configuration (Jupyter Book, one page).
 
+    With a ``report``, the page opens with a banner (chapter, changed parameters, date and
+    commit, the claims' counts) and ends with the claims report; the ledger blocks link to
+    their claim's line in that report, so the page needs nothing outside its folder.
     Returns the page and a note (what was not possible: MathJax from the CDN, a failure).
     """
     import nbformat
@@ -495,6 +715,12 @@ def render_html(executed: Path, folder: Path, *, offline: bool = True) -> tuple[
     stage.mkdir(parents=True)
     nb = nbformat.read(executed, as_version=4)
     # citations resolve only with a bibliography on the page (the book has its own page)
+    nb.cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    if report is not None:
+        banner, summary = _report_cells(report)
+        first = 1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0  # under the title
+        nb.cells.insert(first, banner)
+        nb.cells.append(summary)
     nb.cells.append(nbformat.v4.new_markdown_cell(
         "## References\n\n```{bibliography}\n:filter: docname in docnames\n```"))
     page = stage / executed.name
@@ -519,13 +745,15 @@ def render_html(executed: Path, folder: Path, *, offline: bool = True) -> tuple[
     shutil.rmtree(html_dir, ignore_errors=True)
     shutil.move(str(built), html_dir)
     shutil.rmtree(stage, ignore_errors=True)
-    # the ledger blocks link to the claim's entry on the book's ledger page (../book/...):
-    # point them at the built book, relative to this page
+    # the ledger blocks link to the claim's entry on the book's ledger page: on a re-run's
+    # page, to the claim's line in the report at its end (never into a build folder)
     page_html = html_dir / f"{page.stem}.html"
-    book = ROOT / "_build" / "html" / "book"
     text = page_html.read_text(encoding="utf-8")
-    target = os.path.relpath(book, html_dir).replace(os.sep, "/") + "/"
-    page_html.write_text(text.replace('href="../book/', f'href="{target}'), encoding="utf-8")
+    if report is not None:
+        text = re.sub(r'href="[^"#]*claims\.html#(claim-[a-z0-9-]+)"', r'href="#\1"', text)
+    else:  # no report on the page to link to: the claim id stays, unlinked
+        text = re.sub(r'<a [^>]*href="[^"#]*claims\.html#claim-[a-z0-9-]+"[^>]*>(.*?)</a>', r"\1", text)
+    page_html.write_text(text, encoding="utf-8")
     note = ""
     if offline:
         from . import offline as off
@@ -568,28 +796,32 @@ def rerun(notebook: str | Path, overrides: dict[str, object], *, runs: Path | No
 
     papermill_translators.register("python", _literal_translator())
 
-    failure = None
     # papermill warns of "unknown" parameters it cannot see in a cell it reads line by line
     # (``A, B = 1, 2``); the names were checked above against the cell itself
     import logging
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
     with environment(FIRESALES_LEDGER="report", FIRESALES_OUTPUT=str(folder), PYTHONHASHSEED="0"):
-        try:
+        try:  # allow_errors: a cell that raises does not stop the cells after it
             pm.execute_notebook(
                 str(path), str(executed), parameters=values, kernel_name=KERNEL, cwd=str(path.parent),
                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                execution_timeout=CELL_TIMEOUT,
+                execution_timeout=CELL_TIMEOUT, allow_errors=True,
+                # the kernel's own log stays quiet below errors (no TCP-transport warning on a
+                # kernel that listens on this machine only)
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
-        except PapermillExecutionError as exc:
-            failure = exc
+        except PapermillExecutionError:
+            pass  # every cell ran; the cells that raised are read from the executed copy
     out = nbformat.read(executed, as_version=4)
-    report = Report(_rel(path), values, folder, records=_records(out), expected=_records(nb))
-    if failure is not None:
-        report.failure = _failure(out, failure)
+    defaults = read_parameters(nb.cells[_cells(nb, path)[0]].source)
+    report = Report(_rel(path), values, folder, records=_records(out), expected=_records(nb),
+                    failures=_failures(out, nb), defaults={k: defaults[k].default for k in values},
+                    stamp=_stamp())
+    report.seconds = time.perf_counter() - start
     if html:
         say("== rendering the executed copy (Jupyter Book, one page)")
-        report.html, report.html_note = render_html(executed, folder)
+        report.html, report.html_note = render_html(executed, folder, report=report)
     report.seconds = time.perf_counter() - start
     (folder / "report.md").write_text(report.text() + "\n", encoding="utf-8")
     return report
@@ -615,8 +847,7 @@ def main(argv: list[str] | None = None) -> int:
             path = find_notebook(args.notebook)
             nb = nbformat.read(path, as_version=4)
             p_index, _ = _cells(nb, path)
-            for p in read_parameters(nb.cells[p_index].source).values():
-                print(f"{p.name} = {p.default!r}")
+            print(list_parameters(nb.cells[p_index].source, _rel(path)))
             return 0
         report = rerun(args.notebook, parse_assignments(text), runs=args.runs, html=not args.no_html)
     except RerunError as exc:

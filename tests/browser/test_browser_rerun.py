@@ -3,11 +3,14 @@
 The fixture notebook ``tests/fixtures/rerun_demo.ipynb``, rendered as a re-run renders it
 (Jupyter Book, one page, the book's configuration, MathJax shipped with it), must load with
 no request leaving the machine, show its ledger blocks and its figure, typeset its
-mathematics and scroll nothing sideways.
+mathematics and scroll nothing sideways. A real re-run's page opens with the banner (the
+chapter, what was changed, when and from which commit, the claims' counts) and its ledger
+blocks link into the claims report at its end, never into a build folder.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -32,3 +35,22 @@ def test_rerun_page_renders_offline_and_fits(tmp_path, browser_ready):
     problems = [str(p) for p in report.problems if p.page == page.name and p.kind != "broken link"]
     assert not problems, report.summary()
     assert report.math_pages >= 1, "the page's mathematics was not typeset"
+
+
+def test_rerun_page_has_its_banner_and_links_into_its_own_report(tmp_path, browser_ready):
+    from firesales import rerun
+
+    report = rerun.rerun(DEMO, {"LAM": 0.85}, runs=tmp_path, quiet=True)
+    assert report.html is not None, report.html_note
+    text = report.html.read_text(encoding="utf-8")
+    for words in ("A re-run at your parameters", "LAM = 0.85 (default 0.5)", "from commit",
+                  report.counts().split(",")[0]):
+        assert words in text, f"the banner lacks {words!r}"
+    assert text.index("A re-run at your parameters") < text.index("synthesis.demo.bound"), "banner not at the top"
+    links = re.findall(r'href="([^"]*#claim-[a-z0-9-]+)"', text)
+    assert links and all(link.startswith("#claim-") for link in links), links
+    assert all(f'id="{link[1:]}"' in text for link in links), "a claim link has no target on the page"
+    assert "_build" not in text
+    site = sitecheck.check_site(report.html.parent)
+    problems = [str(p) for p in site.problems if p.page == report.html.name]
+    assert not problems, site.summary()
