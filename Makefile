@@ -134,4 +134,4 @@ clean:
 # `make test`.
 test-rerun: $(STAMP)
 	@$(TIMER); \
-	$(PY) -m pytest -q -n $(PYTEST_N) -p no:cacheprovider tests/test_rerun_sweep.py -m sweep
+	$(PY) -m pytest -q -n $(PYTEST_N) -p no:cacheprovider tests/test_rerun_sweep.py tests/test_rerun.py -m sweep

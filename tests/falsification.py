@@ -69,27 +69,93 @@ _module.{function} = _faulty
 """
 
 
+#: Run in the chapter's kernel before each fault: forget the previous run's names and every
+#: imported ``firesales`` module (the fault's monkeypatches with them), so the notebook's own
+#: imports load the library afresh, and send its outputs to this run's folder.
+RESET = """
+%reset -f
+import os as _os, sys as _sys
+import matplotlib.pyplot as _plt
+_plt.close("all")
+for _name in [m for m in _sys.modules if m == "firesales" or m.startswith("firesales.")]:
+    del _sys.modules[_name]
+_os.environ.update({env!r})
+"""
+
+_KERNELS: dict = {}  # notebook path -> a started NotebookClient, one per test process
+
+
+def patches_only_the_library(code: str) -> bool:
+    """True when every attribute the fault's code sets or deletes belongs to a ``firesales``
+    module it imported: what :data:`RESET` undoes. Anything else (``math.pi *= ...``,
+    ``setattr``) could outlive the run, so such a fault gets a kernel of its own."""
+    import ast
+
+    tree = ast.parse(textwrap.dedent(code))
+    lib = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            lib |= {a.asname or a.name.split(".")[0] for a in node.names if a.name.split(".")[0] == "firesales"}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "firesales":
+            lib |= {a.asname or a.name for a in node.names}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr"):
+            return False
+        targets = (node.targets if isinstance(node, (ast.Assign, ast.Delete))
+                   else [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+        for target in targets:
+            for part in ast.walk(target):
+                if isinstance(part, (ast.Attribute, ast.Subscript)):
+                    base = part
+                    while isinstance(base, (ast.Attribute, ast.Subscript)):
+                        base = base.value
+                    if not (isinstance(base, ast.Name) and base.id in lib):
+                        return False
+    return True
+
+
+def _client(path, shared: bool = True):
+    """The chapter's kernel, started once per test process (startup and imports are most of a
+    short run) and shut down when the process ends; ``shared=False``: a kernel of its own."""
+    import atexit
+
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+
+    client = _KERNELS.get(path) if shared else None
+    if client is None:
+        client = NotebookClient(nbformat.v4.new_notebook(), timeout=TIMEOUT, kernel_name=book.KERNEL,
+                                resources={"metadata": {"path": str(path.parent)}})
+        client.km = client.create_kernel_manager()
+        client.start_new_kernel(cwd=str(path.parent))
+        client.start_new_kernel_client()
+        atexit.register(run_sync(client.km.shutdown_kernel), now=True)  # an async kernel manager
+        if shared:
+            _KERNELS[path] = client
+    return client
+
+
 def run_with_fault(notebook: str, fault: Fault) -> str:
     """Execute ``notebook`` (a path relative to the repository) with ``fault`` injected.
 
     Returns the id of the first claim that failed. Raises ``AssertionError`` if the fault
     went unnoticed or stopped the notebook without a claim failing.
     """
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     path = book.ROOT / notebook
     nb = nbformat.read(path, as_version=4)
     first_code = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code")
     nb.cells.insert(first_code, nbformat.v4.new_code_cell(PRELUDE + textwrap.dedent(fault.inject)))
-    with tempfile.TemporaryDirectory(prefix="firesales-fault-") as out, book.environment(
-        FIRESALES_OUTPUT=out, FIRESALES_LEDGER="raise"
-    ):
-        client = NotebookClient(
-            nb, timeout=TIMEOUT, kernel_name=book.KERNEL, resources={"metadata": {"path": str(path.parent)}}
-        )
+    with tempfile.TemporaryDirectory(prefix="firesales-fault-") as out:
+        env = {"FIRESALES_OUTPUT": out, "FIRESALES_LEDGER": "raise"}
+        nb.cells.insert(0, nbformat.v4.new_code_cell(RESET.format(env=env)))
+        client = _client(path, shared=patches_only_the_library(fault.inject))
+        client.nb = nb
         try:
-            client.execute()
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type == "code":
+                    client.execute_cell(cell, index)
         except CellExecutionError as error:
             caught = CAUGHT.match(error.evalue or "") if error.ename == "AssertionError" else None
             if caught is None:

@@ -250,6 +250,7 @@ def test_each_chapter_declares_and_validates_its_parameters(path):
     assert rerun.validate(nb, path, {name: first.default}) == {name: first.default}
 
 
+@pytest.mark.sweep  # a whole chapter: with the sweep (make test-rerun), not in make test
 @pytest.mark.skipif(REAL is None, reason="no chapter has a `parameters` cell yet")
 def test_rerun_a_real_chapter(tmp_path):
     """A real chapter at other parameters: every claim of the committed notebook is accounted for."""
