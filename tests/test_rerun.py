@@ -266,3 +266,12 @@ def test_rerun_a_real_chapter(tmp_path):
         assert not report.not_run, report.text()  # nothing raised: every claim ran
     assert report.folder.parent == tmp_path.resolve()
     assert list((report.folder / "figures").glob("*.png")), "the run's figures are not in its folder"
+
+
+# ---------------------------------------------------------------- the cases a replicator met
+@pytest.mark.parametrize("value", [(0.9, 0.1), (0.02,), (0.5, 0.5)])
+def test_kurlat_refuses_a_mu_range_that_is_not_an_increasing_pair_before_running(value):
+    path = ROOT / "notebooks" / "kurlat.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    with pytest.raises(rerun.RerunError, match="MU_RANGE must be an increasing sequence"):
+        rerun.validate(nb, path, {"MU_RANGE": value})

@@ -99,3 +99,25 @@ def test_chapter_rerun_at_points_of_its_valid_region(name, tmp_path):
         assert set(committed) <= set(glued), f"{name} at {values}: glued numbers missing: {set(committed) - set(glued)}"
         moved |= any(glued[k] != v for k, v in committed.items())
     assert moved or not committed, f"{name}: no glued number moved at {points}: the prose does not follow the parameters"
+
+
+@pytest.mark.parametrize("name, values", [
+    ("eisenbach_phelan", {"BETA": 0.9, "N_B2": 4}),  # Figure B2's claim, general in the parameters
+    ("kurlat", {"LAM": 0.4}),  # the README's example
+])
+def test_reported_cases_rerun_cleanly(name, values, tmp_path):
+    report = rerun.rerun(name, values, runs=tmp_path, html=False, quiet=True)
+    text = report.text()
+    assert not report.failures and not report.not_run, text
+    assert not [r.id for r in report.failed if not r.paper_numbers], text
+
+
+def test_kurlat_at_a_tiny_share_of_lemons_runs_through_or_is_refused_up_front(tmp_path):
+    """LAM = 1e-9 once stopped every cell after one solver error: now either the validation
+    refuses it with the valid range, or every claim runs."""
+    try:
+        report = rerun.rerun("kurlat", {"LAM": 1e-9}, runs=tmp_path, html=False, quiet=True)
+    except rerun.RerunError as exc:
+        assert "LAM" in str(exc)
+        return
+    assert not report.failures and not report.not_run, report.text()
