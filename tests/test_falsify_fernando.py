@@ -69,6 +69,12 @@ m.liquid_equilibrium = _liquid
         caught_by=("fernando.eq13.holdings",),
     ),
     Fault(
+        name="priced-share-relative-1e-6",
+        description="priced_idiosyncratic_share() (eq. 7's idiosyncratic part) is off by a relative 1e-6",
+        inject=NO_FIGURES + scaled("fernando", "priced_idiosyncratic_share", "1 + 1e-6"),
+        caught_by=("fernando.sec4.idiosyncratic-priced", "fernando.synthesis.priced-share"),
+    ),
+    Fault(
         name="multi-security-price0-relative-1e-6",
         description="multi_security_equilibrium() returns time-0 prices off by a relative 1e-6",
         inject=NO_FIGURES + scaled("fernando", "multi_security_equilibrium", "1 + 1e-6", field="price0"),

@@ -37,8 +37,8 @@ def price_vs_lambda(lams, curves: dict, benchmarks) -> None:
         title="(b) share of idiosyncratic risk priced",
         ylim=(0, 1.05),
     )
-    ax1.legend(fontsize=8)
-    ax2.legend(fontsize=8)
+    ax1.legend(fontsize=9)
+    ax2.legend(fontsize=9)
     fig.tight_layout()
     plotting.save_figure(
         fig,
@@ -46,6 +46,10 @@ def price_vs_lambda(lams, curves: dict, benchmarks) -> None:
         data,
         "Time-0 price (eq. 6) and the share of idiosyncratic liquidity risk priced against the transaction "
         "cost for several market sizes; the systematic part of the discount does not move.",
+        number=None,
+        alt="Two panels against the transaction cost: the time-0 price falls from the perfectly liquid "
+        "towards the perfectly illiquid price, faster for fewer investors, and the priced share of "
+        "idiosyncratic risk rises from 1/M towards 1.",
     )
 
 
@@ -65,7 +69,7 @@ def volume_and_volatility(lam_grid, formula: dict, simulated: dict) -> None:
     for ax in (ax1, ax2):
         ax.set_xscale("symlog", linthresh=0.01)
         ax.set_xlabel("transaction cost λ (symmetric log scale)")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=9)
     ax1.set(ylabel="expected volume Q1", title="(a) volume vanishes as trading gets dear")
     ax2.set(ylabel="variance of P1", title="(b) the clearing price's variance does not",
             ylim=(0, 1.3 * float(np.max(formula["variance"]))))
@@ -79,7 +83,10 @@ def volume_and_volatility(lam_grid, formula: dict, simulated: dict) -> None:
         "fernando-volume",
         data,
         "Expected volume (eq. 10) and the variance of the time-1 clearing price (Lemma 4) against the transaction "
-        "cost, with Monte Carlo estimates: as lambda grows nobody trades, yet the clearing price moves as much.",
+        "cost, with Monte Carlo estimates: as λ grows nobody trades, yet the clearing price moves as much.",
+        number=None,
+        alt="Two panels against the transaction cost on a log scale: expected volume falls towards zero, "
+        "matched by Monte Carlo points, while the variance of the time-1 price stays flat.",
     )
 
 
@@ -106,7 +113,7 @@ def clienteles(phis, illiquid: dict, liquid: dict, valuations) -> None:
     ax2.axhline(valuations[1], ls="--", color="0.4", lw=1, label="P0² (eq. 17)")
     ax2.set(xlabel="φ", ylabel="time-0 price", title="(b) prices")
     for ax in (ax1, ax2):
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=9)
     fig.tight_layout()
     data = [
         {"phi": float(f), "sold_illiquid": float(a), "sold_liquid": float(b), "P0_illiquid": float(c),
@@ -119,6 +126,11 @@ def clienteles(phis, illiquid: dict, liquid: dict, valuations) -> None:
         data,
         "Two clienteles: units the exposed clientele sells at time 0 and the time-0 price, in a perfectly illiquid "
         "market (eq. 16) and a perfectly liquid one (derived, against the printed Lemma 5).",
+        number=None,
+        alt="Two panels against the share of exposed investors: the exposed clientele sells more of its "
+        "endowment at time 0 in a liquid market than in an illiquid one, where the printed Lemma 5 has "
+        "it sell nothing; and the time-0 prices of both markets with the printed one and the bounds of "
+        "eq. (17).",
     )
 
 
@@ -137,16 +149,18 @@ def cross_security(rhos, shares: dict, standalone: float, lam2_grid, transmissio
         data += [{"panel": "a", "series": f"rho_eps = {rho_eps:g}", "x": float(r), "y": float(v)}
                  for r, v in zip(rhos, values)]
     ax1.axhline(standalone, ls="--", color="0.4", lw=1, label="traded alone")
+    top = max(1.05, 1.05 * max(float(np.max(v)) for v in shares.values()))
+    ax1.axhline(1.0, ls=":", color="0.4", lw=1)
     ax1.set(xlabel="payoff correlation ρ_v", ylabel="share of idiosyncratic risk priced",
-            title="(a) a liquid substitute", ylim=(0, 1.05))
+            title="(a) a liquid substitute", ylim=(0, top))
     for label, values in transmission.items():
         ax2.plot(lam2_grid, values, label=label)
         data += [{"panel": "b", "series": label, "x": float(x), "y": float(v)} for x, v in zip(lam2_grid, values)]
     ax2.set_xscale("symlog", linthresh=0.01)
     ax2.set(xlabel="transaction cost of the other security λ2",
             ylabel="P0 of security 1: change from λ2 = 0", title="(b) transmission across securities")
-    ax1.legend(fontsize=7)
-    ax2.legend(fontsize=7)
+    ax1.legend(fontsize=9)
+    ax2.legend(fontsize=9)
     fig.tight_layout()
     plotting.save_figure(
         fig,
@@ -154,4 +168,9 @@ def cross_security(rhos, shares: dict, standalone: float, lam2_grid, transmissio
         data,
         "Section 4 rebuilt: how much idiosyncratic liquidity risk of a less liquid security is priced when a "
         "correlated liquid security trades beside it, and whether the other security's liquidity moves its price.",
+        number=None,
+        alt="Left: the priced share of the illiquid security's idiosyncratic risk against the payoff "
+        "correlation, one line per shock correlation, falling as payoffs become substitutes and above 1 "
+        "for strongly negative correlations; right: the change in its price as the other security's "
+        "transaction cost rises, flat only when payoffs and idiosyncratic shocks are uncorrelated.",
     )
