@@ -48,7 +48,7 @@ def figure_b2(alphas: Sequence[float], liquidity: Mapping[str, Sequence[float]],
             ax_s.axvspan(*bands[phi], color=color, alpha=0.12, lw=0)
         data += _rows({"alpha": alphas, "value": gap}, panel="l_C - l_W", regime="cournot", phi=float(phi))
     ax_s.axhline(0, color="0.3", lw=0.8)
-    ax_s.set(title="Cournot minus Walrasian ℓ", ylabel="ℓ_C − ℓ_W (shaded: ℓ_C < ℓ_W)")
+    ax_s.set(title="Cournot minus Walrasian ℓ (shaded: ℓ_C < ℓ_W)", ylabel="ℓ_C − ℓ_W")
     ax_s.legend()
     for (reg, phi), m in margins.items():
         ax = ax_c if reg == "cournot" else ax_w
