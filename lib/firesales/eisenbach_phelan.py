@@ -1025,10 +1025,11 @@ def underprovision_band(beta, R, phi=0.0):
     beta = numerics.check_interval("beta", beta, 0.0, 1.0)
     R = numerics.check_interval("R", R, 1.0)
     phi = numerics.check_interval("phi", phi, 0.0, R, lo_closed=True)
-    if phi >= underprovision_phi_bound(beta):
-        return None
     b = 2 * phi - beta
-    root = math.sqrt(b * b - 4 * (1 + beta) * phi * phi)
+    disc = b * b - 4 * (1 + beta) * phi * phi  # > 0 with b < 0 iff phi < the bound
+    if b >= 0 or disc <= 0:
+        return None
+    root = math.sqrt(disc)
     l_2 = (-b + root) / (2 * (1 + beta))
     l_1 = phi * phi / ((1 + beta) * l_2)  # the product of the roots: no cancellation
     for ell in (l_1, l_2):
