@@ -41,6 +41,11 @@ CONTRACT = {
     "productivity_min_spread": dict(N=2, regime="cournot", **B1),
     "productivity_literal_equilibrium": dict(spread=0.3, **B1),
     "capital_crossing": dict(N=3, spreads=[0.15, 0.25], **B1),
+    "productivity_price_bound": dict(N=2, regime="cournot", **B1),
+    "b4_crossing": dict(N=2, regime="cournot", **B1),
+    "underprovision_phi_bound": dict(beta=BETA),
+    "underprovision_band": dict(beta=BETA, R=R, phi=0.1),
+    "productivity_default_payoff": dict(k_i=55.0, k=55.4, spread=0.3, N=2, **B1),
 }
 
 

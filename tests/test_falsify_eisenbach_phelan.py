@@ -40,6 +40,35 @@ m.b4_threshold = _faulty
 ''',
         caught_by=("eisenbach_phelan.B4.symmetric",),
     ),
+    Fault(
+        name="underprovision-band-1e-6",
+        description="underprovision_band() returns the band's ends off by a relative 1e-6",
+        inject='''
+import firesales.eisenbach_phelan as m
+_original = m.underprovision_band
+def _faulty(*args, **kwargs):
+    band = _original(*args, **kwargs)
+    return band and tuple(x * (1 + 1e-6) for x in band)
+m.underprovision_band = _faulty
+''',
+        caught_by=("eisenbach_phelan.D.attenuation",),
+    ),
+    Fault(
+        name="underprovision-bound-sign",
+        description="the outside-liquidity bound written beta/(2(1 - sqrt(1 + beta))) in absolute value",
+        inject='''
+import math
+import firesales.eisenbach_phelan as m
+m.underprovision_phi_bound = lambda beta: abs(beta / (2 * (1 - math.sqrt(1 + beta))))
+''',
+        caught_by=("eisenbach_phelan.D.attenuation",),
+    ),
+    Fault(
+        name="b4-crossing-1e-6",
+        description="b4_crossing() returns the spread where (B4) starts to fail off by a relative 1e-6",
+        inject=scaled("eisenbach_phelan", "b4_crossing", "1 + 1e-6"),
+        caught_by=("eisenbach_phelan.figB1.b4_cournot",),
+    ),
 ]
 
 

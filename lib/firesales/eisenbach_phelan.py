@@ -85,6 +85,11 @@ __all__ = [
     "productivity_best_response",
     "productivity_min_spread",
     "productivity_literal_equilibrium",
+    "productivity_price_bound",
+    "b4_crossing",
+    "underprovision_phi_bound",
+    "underprovision_band",
+    "productivity_default_payoff",
     "capital_crossing",
 ]
 
@@ -897,6 +902,172 @@ def productivity_literal_equilibrium(spread, alpha=0.85, a=0.93, n=1.0, mean_A=1
     funds, as :func:`productivity_equilibrium` does.
     """
     return productivity_equilibrium(spread, 1, "walras", alpha, a, n, mean_A, r, A_bad)
+
+
+# ====================================================================== thresholds the chapter states (solved)
+def _prod_price_at(spread, N, regime, params):
+    """The regime's symmetric bad-state price at ``spread`` from its unique root (no validity filter)."""
+    q = _prod_params(spread, **params)
+    roots = _productivity_roots(q, N, regime)
+    if len(roots) != 1:
+        raise OutsideValidRegion(f"the {regime} condition has {len(roots)} roots at spread {spread:g}")
+    return float(_sym_price(roots[0], q)), float(_x(q["A_H"], roots[0], q))
+
+
+def productivity_price_bound(N=1, regime="cournot", alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02,
+                             A_bad=0.99):
+    """The A_H - A_L at which the regime's bad-state price of capital reaches 1 (rebuilt model).
+
+    Above it the price exceeds 1: high types would rather keep their funds than buy capital
+    that yields 1 at t = 2, and (B2) fails for sellers, so (B1)-(B4) no longer describe the
+    market and the equilibrium does not exist in the model's valid region. The price is
+    scanned on 60 spreads from ``2 (r - A_bad)`` (where ``A_H = r``) to just below
+    ``2 A_bad`` and the first crossing of 1 refined by Brent's method (to 1e-12 in the
+    spread). Returns ``None`` if the price stays below 1 on the whole range; raises
+    :class:`OutsideValidRegion` if it is already at least 1 at the lower end.
+    """
+    N = numerics.check_positive_int("N", N)
+    regime = _choice("regime", regime, REGIMES)
+    params = dict(alpha=alpha, a=a, n=n, mean_A=mean_A, r=r, A_bad=A_bad)
+    q = _prod_params(0.0, **params)
+    lo, hi = 2 * (q["r"] - q["A_bad"]), 2 * q["A_bad"] * (1 - 1e-9)
+
+    def excess(spread):
+        return _prod_price_at(spread, N, regime, params)[0] - 1.0
+
+    grid = np.linspace(lo, hi, 60)
+    values = [excess(float(s)) for s in grid]
+    if values[0] >= 0:
+        raise OutsideValidRegion(f"the {regime} price is already {values[0] + 1:.6g} >= 1 at A_H = r "
+                                 f"(spread {lo:g})")
+    up = [i for i in range(len(grid) - 1) if values[i] < 0 <= values[i + 1]]
+    if not up:
+        return None
+    i = up[0]
+    return numerics.find_root(excess, float(grid[i]), float(grid[i + 1]), xtol=1e-13,
+                              name=f"the {regime} price of capital = 1")
+
+
+def b4_crossing(N=1, regime="cournot", alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02, A_bad=0.99):
+    """The A_H - A_L from which (B4) fails: the price (Cournot with N firms per type, or the
+    Walrasian price) minus the (B4) threshold for N changes sign from - to + (rebuilt model).
+
+    Searched between the smallest valid spread (:func:`productivity_min_spread`) and the
+    spread where the price reaches 1 (:func:`productivity_price_bound`; there the margin is
+    positive, since the threshold is below 1), on 80 points, then refined by Brent's method.
+    The crossing must be the only sign change on the scan (it is checked); ``None`` if
+    (B4) holds on the whole valid range.
+    """
+    N = numerics.check_positive_int("N", N)
+    regime = _choice("regime", regime, ("walras", "cournot"))
+    params = dict(alpha=alpha, a=a, n=n, mean_A=mean_A, r=r, A_bad=A_bad)
+    q = _prod_params(0.0, **params)
+    n_price = N if regime == "cournot" else 1
+    lo = productivity_min_spread(n_price, regime, **params) * (1 + 1e-9)
+    top = productivity_price_bound(n_price, regime, **params)
+    hi = 2 * q["A_bad"] * (1 - 1e-9) if top is None else top
+
+    def margin(spread):
+        p, f = _prod_price_at(spread, n_price, regime, params)
+        return p - b4_threshold(max(f, 0.0), N, q["a"])
+
+    grid = np.linspace(lo, hi, 80)
+    values = np.array([margin(float(s)) for s in grid])
+    signs = np.sign(values)
+    changes = np.nonzero(signs[:-1] != signs[1:])[0]
+    if changes.size == 0 and values[0] < 0:
+        return None
+    if values[0] >= 0 or changes.size != 1:
+        raise OutsideValidRegion(f"(B4) at the {regime} price (N = {N}) does not change sign once from "
+                                 f"- to + on the valid range ({changes.size} sign changes)")
+    i = int(changes[0])
+    return numerics.find_root(margin, float(grid[i]), float(grid[i + 1]), xtol=1e-13,
+                              name=f"price = (B4) threshold ({regime}, N = {N})")
+
+
+def _walras_alpha(ell, beta, R, phi):
+    """The alpha at which the Walrasian condition holds at liquidity ``ell`` (log utility; closed form).
+
+    The condition is ``-alpha A + (1 - alpha) B = 0`` with ``A = beta (R - 1)/c_G`` and
+    ``B = (1 + beta)(1 - 2 l - phi)/(2 (1 - l)(phi + 2 l))``; ``alpha = B/(A + B)`` falls
+    strictly in ``l`` on ``(0, (1 - phi)/2)``. ``ell = 0`` (with ``phi = 0``) gives 1.
+    """
+    if ell == 0 and phi == 0:
+        return 1.0
+    A = beta * (R - 1) / (ell + R * (1 - ell))
+    B = (1 + beta) * (1 - 2 * ell - phi) / (2 * (1 - ell) * (phi + 2 * ell))
+    return B / (A + B)
+
+
+def underprovision_phi_bound(beta):
+    """The outside liquidity below which Cournot banks under-provide somewhere: ``beta/(2(1 + sqrt(1 + beta)))``.
+
+    Cournot banks hold less liquidity than Walrasian ones iff ``(phi + l)^2 < beta l (1 - l)``
+    at the Walrasian l (rebuilt model, log utility, any alpha, R, N); that set of l is
+    non-empty iff phi is below this bound (0.2 at beta = 0.96).
+    """
+    beta = numerics.check_interval("beta", beta, 0.0, 1.0)
+    return beta / (2 * (1 + math.sqrt(1 + beta)))
+
+
+def underprovision_band(beta, R, phi=0.0):
+    """The alphas at which Cournot banks hold strictly less liquidity than Walrasian ones (closed form).
+
+    Rebuilt liquidity model, log utility. The Cournot condition minus the Walrasian one at a
+    common l is ``(1 - alpha)/(2N) [(phi + l)^2 - beta l (1 - l)] / ((1 - l)(phi + l)(phi + 2 l))``,
+    so Cournot banks hold less exactly when ``(phi + l)^2 < beta l (1 - l)`` at the Walrasian
+    l: between the roots ``l_1 < l_2`` of ``(1 + beta) l^2 + (2 phi - beta) l + phi^2 = 0``.
+    The Walrasian l falls strictly in alpha (:func:`_walras_alpha` is its inverse), so the
+    set is the open band ``(alpha_W(l_2), alpha_W(l_1))``, the same for every N. Returns
+    ``(lo, hi)``, or ``None`` when ``phi >= underprovision_phi_bound(beta)`` (no such l; at
+    the bound the two regimes only touch, at one alpha).
+    """
+    beta = numerics.check_interval("beta", beta, 0.0, 1.0)
+    R = numerics.check_interval("R", R, 1.0)
+    phi = numerics.check_interval("phi", phi, 0.0, R, lo_closed=True)
+    b = 2 * phi - beta
+    disc = b * b - 4 * (1 + beta) * phi * phi  # > 0 with b < 0 iff phi < the bound
+    if b >= 0 or disc <= 0:
+        return None
+    root = math.sqrt(disc)
+    l_2 = (-b + root) / (2 * (1 + beta))
+    l_1 = phi * phi / ((1 + beta) * l_2)  # the product of the roots: no cancellation
+    for ell in (l_1, l_2):
+        res = (phi + ell) ** 2 - beta * ell * (1 - ell)
+        if abs(res) > 1e-12 * max(beta * ell, phi * phi, 1e-300) or not 0 <= ell < (1 - phi) / 2:
+            raise ValueError(f"the band's end l = {ell:.6g} fails its own check (residual {res:.3g})")
+    return _walras_alpha(l_2, beta, R, phi), _walras_alpha(l_1, beta, R, phi)
+
+
+def productivity_default_payoff(k_i, k, spread, N=1, alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02, A_bad=0.99):
+    """A Cournot firm's expected log utility holding ``k_i`` (others at ``k``) when sellers who cannot
+    repay sell all their capital and default (rebuilt model; the book's deviation rule).
+
+    As a buyer the firm spends ``f_i = (A_H - r) k_i + r n`` (it must be >= 0); each of the N
+    other low types sells ``min(D/p, k)`` with ``D = (r - A_L) k - r n``: what repays its debt,
+    or everything if that is not enough (then it defaults). The price solves (B1),
+    ``2N p + N min(D, p k) = 2Na + F`` with ``F`` the buyers' funds, which rises in p and
+    has one root. As a seller the firm repays at the price its own sales produce, as in
+    :func:`productivity_payoff`. Where the firm itself could not stay solvent the payoff is
+    ``-inf`` (a firm cannot default on its own choice). Vectorised in ``k_i``.
+    """
+    N = numerics.check_positive_int("N", N)
+    q = _prod_params(spread, alpha, a, n, mean_A, r, A_bad)
+    k_i = _numbers("k_i", k_i, 0.0)
+    k = numerics.check_interval("k", k, 0.0, _solvent_top(q), lo_closed=True)
+    X_l, X_h = float(_x(q["A_L"], k, q)), float(_x(q["A_H"], k, q))
+    x_l, x_h, x_g = _x(q["A_L"], k_i, q), _x(q["A_H"], k_i, q), _x(q["A_G"], k_i, q)
+    funds = 2 * N * q["a"] + (N - 1) * X_h + x_h  # households' cash and every buyer's funds
+    p_h = (funds + N * X_l) / (2 * N)  # the others repay: p s = D for each
+    default = p_h * k + X_l < 0  # ... unless that needs more than all their capital
+    p_h = np.where(default, funds / (2 * N + N * k), p_h)
+    p_l = q["a"] + (N * X_h + (N - 1) * X_l + x_l) / (2 * N)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w_g, w_l, w_h = k_i + x_g, k_i + x_l / p_l, k_i + x_h / p_h
+        ok = (x_h >= 0) & (p_l > 0) & (p_h > 0) & (w_g > 0) & (w_l > 0) & (w_h > 0) & (k + X_l / p_l > 0)
+        u = q["alpha"] * np.log(w_g) + (1 - q["alpha"]) / 2 * (np.log(w_l) + np.log(w_h))
+    out = np.where(ok & np.isfinite(u), u, -np.inf)
+    return float(out) if out.ndim == 0 else out
 
 
 # ====================================================================== sweeps used by the chapter
