@@ -57,6 +57,8 @@ CONTRACT = {
     "otc_planner_s0": dict(beta=0.8, states=OPEN),
     "otc_welfare": dict(S=0.33, beta=0.8, states=OPEN),
     "otc_indirect_utility": dict(s=0.6, q1=0.9, theta=0.3, beta=0.8),
+    "log_example_constrained": dict(beta=0.9, sigma=0.5),
+    "run_price_literal": dict(theta=0.3, gamma=0.3, beta=0.9),
     "distress_price": dict(d=0.5, model="participation", theta=0.3, gamma=0.3, beta=0.9, variant="consistent"),
 }
 

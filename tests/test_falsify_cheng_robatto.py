@@ -1,8 +1,10 @@
 """The Cheng & Robatto chapter's checks can fail: each injected fault is caught by a named claim.
 
-Five faults, chosen to stay fast (each run stops at the claim that catches it): the three
+Seven faults, chosen to stay fast (each run stops at the claim that catches it): the three
 applications' prices (`run_price`, `otc_price`, `limited_participation_price`), the general
-framework's market-clearing price and the CRRA threshold of eq. (10). Faults in
+framework's market-clearing price, the CRRA threshold of eq. (10), the log example's
+split between constrained and slack investors (eq. (9)) and the run price with Sec. 3.1's
+impatient agents. Faults in
 `good_equilibrium`, `bank_run_ex_ante` and `distress_price` were also tried (caught by
 prop3-2, prop2-1.bankrun and distress.benchmark) but are left out for time; the unit tests
 cover them.
@@ -60,6 +62,26 @@ m.limited_participation_price = _faulty
         description="crra_threshold() returns rho* off by a relative 1e-6",
         inject=scaled("cheng_robatto", "crra_threshold", "1 + 1e-6"),
         caught_by=("cheng_robatto.eq10.crra-region",),
+    ),
+    Fault(
+        name="log-example-constrained-1e-6",
+        description="log_example_constrained() returns the constrained investors' consumption "
+        "off by a relative 1e-6",
+        inject="""
+import firesales.cheng_robatto as m
+_orig = m.log_example_constrained
+def _faulty(beta, sigma):
+    c, fb, above = _orig(beta, sigma)
+    return c * (1 + 1e-6), fb, above
+m.log_example_constrained = _faulty
+""",
+        caught_by=("cheng_robatto.eq9.slack",),
+    ),
+    Fault(
+        name="run-price-literal-1e-6",
+        description="run_price_literal() returns the Sec. 3.1 run price off by a relative 1e-6",
+        inject=scaled("cheng_robatto", "run_price_literal", "1 + 1e-6"),
+        caught_by=("cheng_robatto.sec3-1.impatient",),
     ),
 ]
 

@@ -80,6 +80,9 @@ __all__ = [
     "otc_planner_s0",
     "otc_welfare",
     "otc_indirect_utility",
+    # chapter checks
+    "log_example_constrained",
+    "run_price_literal",
     # synthesis
     "distress_price",
 ]
@@ -1099,6 +1102,53 @@ def otc_indirect_utility(s, q1, theta, beta) -> float:
         return theta * (math.log(c) + beta * (s1 - c)) + (1 - theta) * beta * s1 + beta * R * (wealth - s1) / q1
 
     return u(_maximise(u, 1e-12 * wealth, wealth, name="t = 1 portfolio"))
+
+
+# ---------------------------------------------------------------- chapter checks (added for the chapter)
+def log_example_constrained(beta, sigma) -> tuple[float, float, float]:
+    """Who consumes what in the log example of Sec. 2.1 without intermediation (book's check).
+
+    u = eps log c, log eps ~ N(-sigma^2/2, sigma^2), so the first best is c* = eps and the
+    liquidity supply s_bar = E eps = 1. An investor is constrained when eps >= beta s_bar
+    and then consumes s_bar. Returns, per capita and by quadrature over the normal density
+    of log eps (independently of :func:`worked_economy`'s closed forms):
+    (consumption of the constrained investors, their first-best consumption, the share of
+    investors who are constrained *and* consume more than their first best, beta <= eps < 1).
+    """
+    beta = _beta(beta)
+    sigma = numerics.check_interval("sigma", sigma, 0.0, 3.0, hi_closed=True)
+    m, norm = -0.5 * sigma**2, sigma * math.sqrt(2.0 * math.pi)
+
+    def density(t):
+        return math.exp(-0.5 * ((t - m) / sigma) ** 2) / norm
+
+    lo, hi, mid = math.log(beta), m + 40.0 * sigma, min(m, 0.0)
+    pts = {"points": [x for x in (m,) if lo < x < hi]}
+    consumption = numerics.quad(density, lo, hi, name="mass of constrained investors", **pts)
+    first_best = numerics.quad(lambda t: math.exp(t) * density(t), lo, hi,
+                               name="their first-best consumption", **pts)
+    above = numerics.quad(density, lo, 0.0, name="constrained above first best",
+                          points=[mid] if lo < mid < 0.0 else None)
+    return consumption, first_best, above
+
+
+def run_price_literal(theta, gamma, beta) -> float:
+    """Run price of Sec. 3.3.2 with Sec. 3.1's impatient agents read literally (book's check).
+
+    Sec. 3.1 says impatient agents enjoy only t = 1 consumption: in a run they consume their
+    whole withdrawal w(q) = s0 + (1 - s0) q. Non-impatient agents store as in Sec. 3.3.2 (by
+    direct maximisation, :func:`run_choices`). The storage market
+    theta w(q) + (1 - theta) s_n(q) = s0 is cleared by bracketing on (0, 1): the excess is
+    negative near 0 and equals gamma (1/(1 - beta mu) - 1) > 0 at q = 1.
+    """
+    theta, gamma = _theta_gamma(theta, gamma)
+    beta = _beta(beta)
+
+    def excess(q):
+        w, _, s_n = _run_demands(theta, gamma, beta, q)
+        return theta * w + (1.0 - theta) * s_n - (theta + gamma)
+
+    return numerics.find_root(excess, 1e-9, 1.0, name="storage market, Sec. 3.1 read literally")
 
 
 # ---------------------------------------------------------------- for the synthesis chapter
