@@ -1090,8 +1090,11 @@ def max_distress(wealth: Callable, lam: float, *, breakpoints: Sequence[float] =
     def absorbed(mu: float) -> float:
         e = mu * (1.0 - lam)
         f = lambda t: float(_eval_wealth(wealth, np.array([t]))[0]) / (lam * (1.0 - t) + e)
-        return (lam + e) / e * numerics.quad(f, 0.0, 1.0, name="∫ w/N at θ* = 0", tol=1e-12,
-                                             points=points, limit=200) - 1.0
+        # 1/N varies on the scale e/λ next to θ = 1: break the interval on that scale
+        near = [1.0 - e / lam * 10.0**j for j in range(0, 16, 2)]
+        cuts = sorted({c for c in [*(points or []), *near] if 0.0 < c < 1.0})
+        return (lam + e) / e * numerics.quad(f, 0.0, 1.0, name="∫ w/N at θ* = 0", tol=1e-11,
+                                             points=cuts or None, limit=400) - 1.0
 
     if absorbed(1.0) > 0.0:
         return 1.0

@@ -93,9 +93,6 @@ def fire_sales(curves: dict, wealth: dict, lam: float, gap, uninformed) -> None:
             axes[1].plot([0], [c["limit_price"]], "o", ms=4, color=colour)
     mus = next(iter(curves.values()))["mu"]
     axes[1].plot(mus, uninformed, ls="--", color="0.35", lw=1.2)
-    mid = len(mus) // 2
-    axes[1].text(mus[mid], uninformed[mid] - 0.04, "uninformed buyers", ha="left", va="top",
-                 color="0.35", fontsize=9.5)
     axes[0].set(xlabel="buyer expertise θ", ylabel="wealth density w(θ)", title="(a) wealth")
     axes[1].set(xlabel=_MU, ylabel="price p*", title="(b) price")
     axes[2].set(xlabel=_MU, ylabel="cutoff expertise θ*", title="(c) marginal buyer")
