@@ -214,8 +214,11 @@ def slope_sign(curves: dict, focus: tuple) -> None:
         ax.set(ylim=(-3, 3), xlabel=_MU, title=f"({'bc'[k]}) {name}")
     axes[1].set_ylabel("contribution to dp*/dµ")
     more, more_labels = axes[1].get_legend_handles_labels()
-    legend_ax.legend(handles + more, labels + more_labels, loc="center", frameon=False,
-                     title="(a): wealth density; (b), (c): parts of dp*/dµ")
+    first = legend_ax.legend(handles, labels, loc="upper center", frameon=False,
+                             title="(a) wealth density")
+    legend_ax.add_artist(first)
+    legend_ax.legend(more, more_labels, loc="lower center", frameon=False,
+                     title="(b), (c) parts of dp*/dµ")
     keys = ("mu", "wealth_at_cutoff", "mean_wealth", "selection", "threshold", "slope")
     rows = [{"series": name, **{key: float(v) for key, v in zip(keys, values)}}
             for name, c in curves.items() for values in zip(*(c[key] for key in keys))]
