@@ -152,7 +152,7 @@ def clearing(runs: dict, i_fine, eta_formula, factors, round1, sold, p_star: flo
     ax1.plot(i_fine, eta_formula, color=plotting.PALETTE[0], label="eq. (29)")
     step = max(1, len(i_mid) // 70)
     ax1.plot(i_mid[::step], res.eta[:-1][::step], "o", ms=3, color=plotting.PALETTE[1],
-             label=f"clearing algorithm, {len(i_mid)} lemon cells")
+             label=f"algorithm (20), {len(i_mid)} cells")
     ax1.plot([lam, 1], [res.eta[-1]] * 2, "o-", ms=3, color=plotting.PALETTE[1])
     for x, label, ha, dx in ((lam * cutoff, "λθ*", "right", -0.01), (lam, "λ", "left", 0.01)):
         ax1.axvline(x, color="0.5", lw=0.8, ls=":")
@@ -166,7 +166,7 @@ def clearing(runs: dict, i_fine, eta_formula, factors, round1, sold, p_star: flo
     ax2.axvline(p_star, color="0.5", lw=0.8, ls=":")
     ax2.text(p_star, 0.5 * (1 + min(min(round1), min(sold))), "p* ", ha="right")
     ax2.set(xlabel="price p", ylabel="share", title="(b) at candidate prices p")
-    ax2.legend(loc="lower center", fontsize=9.5)
+    ax2.legend(loc="lower left", fontsize=9.5)
     plotting.save_figure(
         fig,
         "kurlat-clearing",
