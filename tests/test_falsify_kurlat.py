@@ -49,6 +49,21 @@ m.terms_of_trade = _faulty
 ''',
         caught_by=("kurlat.prop1.buyers",),
     ),
+    Fault(
+        name="mean-wealth-1e-6",
+        description="price_curve() reports the weighted mean wealth w̄ off by a relative 1e-6 (so the "
+        "sign of w(θ*−) − w̄ is wrong where the two are equal, as for constant wealth)",
+        inject='''
+import firesales.kurlat as m
+_orig = m.price_curve
+def _faulty(*a, **k):
+    out = _orig(*a, **k)
+    out["mean_wealth"] = out["mean_wealth"] * (1 + 1e-6)
+    return out
+m.price_curve = _faulty
+''',
+        caught_by=("kurlat.fire-sales.signs",),
+    ),
 ]
 
 

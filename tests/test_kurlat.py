@@ -91,6 +91,7 @@ CONTRACT = {
                                breakpoints=[0.6, 0.75]),
     "seller_supply": dict(prices=[0.3, 0.5], eta=[[0.5, 0.0], [1.0, 0.0]], quality=[0.0, 1.0], beta=0.0),
     "pooled_price": dict(lam=0.5, mu=0.4),
+    "max_distress": dict(wealth=wealth_inc, lam=0.5, breakpoints=[0.6, 0.75]),
 }
 
 

@@ -91,6 +91,7 @@ __all__ = [
     "discretised_market",
     "seller_supply",
     "pooled_price",
+    "max_distress",
 ]
 
 
@@ -1068,6 +1069,41 @@ def discretised_market(
     heads = T.head(1.0 - np.concatenate([lo, hi]))[:, 0]  # ∫_{θ}^1 w
     demand = np.where(hi > lo, (heads[:n] - heads[n:]) / price, 0.0)
     return DiscreteMarket(supply, quality, rules, theta, np.maximum(demand, 0.0), float(cut))
+
+
+# ---------------------------------------------------------------- where the equilibrium exists
+def max_distress(wealth: Callable, lam: float, *, breakpoints: Sequence[float] = ()) -> float:
+    """The largest share of distressed sellers µ̄ for which eqs. (18)–(19) have an interior cutoff.
+
+    With every buyer in the market (θ* = 0) and the price that makes θ = 0 indifferent,
+    buyers absorb the share ``F(µ) = (λ + e)/e · ∫_0^1 w(θ)/(λ(1−θ) + e) dθ`` of the
+    ``e = µ(1−λ)`` high-quality assets; a cutoff θ* ∈ (0, 1) exists if and only if F(µ) > 1
+    (:func:`equilibrium`). F falls strictly in µ ((λ+e)/(λ(1−θ)+e) falls in e), so the
+    equilibrium exists exactly for µ < µ̄, the root of F(µ) = 1 (Brent's method, to 1e-12
+    relative, QUADPACK for the integral with ``breakpoints`` as its break points).
+    Returns 1.0 when F(1) > 1 (every µ in (0, 1) has an interior cutoff).
+    """
+    _check_callable("wealth", wealth)
+    lam = numerics.check_interval("lam", lam, 0.0, 1.0)
+    points = [float(b) for b in _check_breakpoints(breakpoints) if 0.0 < b < 1.0] or None
+
+    def absorbed(mu: float) -> float:
+        e = mu * (1.0 - lam)
+        f = lambda t: float(_eval_wealth(wealth, np.array([t]))[0]) / (lam * (1.0 - t) + e)
+        # 1/N varies on the scale e/λ next to θ = 1: break the interval on that scale
+        near = [1.0 - e / lam * 10.0**j for j in range(0, 16, 2)]
+        cuts = sorted({c for c in [*(points or []), *near] if 0.0 < c < 1.0})
+        return (lam + e) / e * numerics.quad(f, 0.0, 1.0, name="∫ w/N at θ* = 0", tol=1e-11,
+                                             points=cuts or None, limit=400) - 1.0
+
+    if absorbed(1.0) > 0.0:
+        return 1.0
+    lo = 1e-9
+    if not absorbed(lo) > 0.0:
+        raise numerics.NoRootError(
+            f"buyers' wealth cannot absorb the high-quality assets even at µ = {lo:g}: no share of "
+            "distressed sellers has an interior cutoff (is w zero almost everywhere?)")
+    return numerics.find_root(absorbed, lo, 1.0, name="F(µ) = 1 (interior cutoff)", rtol=1e-12)
 
 
 # ---------------------------------------------------------------- the sellers' problem (1)-(5)

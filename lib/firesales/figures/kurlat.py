@@ -19,6 +19,8 @@ __all__ = ["table1", "fig1", "fire_sales", "clearing_runs", "clearing", "slope_s
 _MU = "share of distressed sellers µ"
 # fixed margins instead of tight_layout, which draws the whole figure once more
 _GRID = {"left": 0.07, "right": 0.985, "bottom": 0.15, "top": 0.9, "wspace": 0.28}
+# two rows of two panels (three or four panels), 9 inches wide
+_GRID4 = {"left": 0.08, "right": 0.985, "bottom": 0.08, "top": 0.94, "wspace": 0.28, "hspace": 0.42}
 
 
 def _frac(x) -> str:
@@ -70,12 +72,17 @@ def fig1(lam: float) -> None:
         {"i": i_grid[::4], "q": q_grid[::4], "signal_boundary_theta_at_i": np.minimum(i_grid[::4] / lam, 1.0)},
         f"Kurlat Figure 1: asset qualities q(i) = 1(i > λ) and signals x(i, θ) = 1(i > λθ), λ = {lam:g}; "
         "buyer θ flags lemon i only if θ > i/λ.",
+        number="1",
+        alt="Left: quality is 0 for assets below λ and 1 above; right: the region of (i, θ) where "
+        "buyer θ sees a good signal lies to the right of the line i = λθ.",
     )
 
 
 def fire_sales(curves: dict, wealth: dict, lam: float, gap, uninformed) -> None:
     """The headline figure: wealth densities, p*(µ) (with the uninformed-buyers benchmark) and θ*(µ)."""
-    fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.6), gridspec_kw=_GRID)
+    fig, grid = plt.subplots(2, 2, figsize=(9.0, 6.6), gridspec_kw=_GRID4)
+    axes = grid.ravel()
+    axes[3].axis("off")
     tt = np.linspace(0, 1, 401)
     for k, (name, c) in enumerate(curves.items()):
         colour = plotting.PALETTE[k]
@@ -86,15 +93,14 @@ def fire_sales(curves: dict, wealth: dict, lam: float, gap, uninformed) -> None:
             axes[1].plot([0], [c["limit_price"]], "o", ms=4, color=colour)
     mus = next(iter(curves.values()))["mu"]
     axes[1].plot(mus, uninformed, ls="--", color="0.35", lw=1.2)
-    mid = len(mus) // 2
-    axes[1].text(mus[mid], uninformed[mid] - 0.04, "uninformed buyers", ha="left", va="top",
-                 color="0.35", fontsize=8.5)
     axes[0].set(xlabel="buyer expertise θ", ylabel="wealth density w(θ)", title="(a) wealth")
     axes[1].set(xlabel=_MU, ylabel="price p*", title="(b) price")
     axes[2].set(xlabel=_MU, ylabel="cutoff expertise θ*", title="(c) marginal buyer")
     axes[2].axhspan(*gap, color=plotting.PALETTE[3], alpha=0.12, lw=0)
     axes[2].text(0.95 * mus[-1], 0.5 * (gap[0] + gap[1]), "gap", ha="right", va="center", color=plotting.PALETTE[3])
-    axes[0].legend(loc="upper center", fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    axes[3].legend(handles + [axes[1].lines[-1]], labels + ["identical uninformed buyers"],
+                   loc="center", title="wealth density", frameon=False)
     rows = [
         {"series": name, "mu": float(m), "price": float(p), "cutoff": float(th)}
         for name, c in curves.items()
@@ -109,6 +115,10 @@ def fire_sales(curves: dict, wealth: dict, lam: float, gap, uninformed) -> None:
         f"Kurlat fire-sale example (λ = {lam:g}): p*(µ) and θ*(µ) for wealth constant, increasing and "
         f"decreasing in expertise, and with a gap at θ ∈ ({gap[0]:g}, {gap[1]:g}); dots mark the µ → 0 "
         "limits (w(1)/λ)W₀(λ/w(1)); dashed: identical uninformed buyers, the pool's mean quality.",
+        number=None,
+        alt="Three panels: the four wealth densities over expertise; the equilibrium price against "
+        "the share of distressed sellers, falling for wealth increasing in expertise and rising for "
+        "wealth decreasing in it; and the cutoff expertise, falling in every case.",
     )
 
 
@@ -137,26 +147,26 @@ def clearing_runs(runs: dict, lam: float, cutoff: float) -> str:
 def clearing(runs: dict, i_fine, eta_formula, factors, round1, sold, p_star: float, lam: float,
              cutoff: float) -> None:
     """The clearing algorithm on the grid: η(i) against (29) at p*, and outcomes at other prices."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.0, 3.7), gridspec_kw=_GRID)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.0, 3.7), gridspec_kw=_GRID)
     res, i_mid, _ = runs[max(runs)]
     ax1.plot(i_fine, eta_formula, color=plotting.PALETTE[0], label="eq. (29)")
     step = max(1, len(i_mid) // 70)
     ax1.plot(i_mid[::step], res.eta[:-1][::step], "o", ms=3, color=plotting.PALETTE[1],
-             label=f"clearing algorithm, {len(i_mid)} lemon cells")
+             label=f"algorithm (20), {len(i_mid)} cells")
     ax1.plot([lam, 1], [res.eta[-1]] * 2, "o-", ms=3, color=plotting.PALETTE[1])
     for x, label, ha, dx in ((lam * cutoff, "λθ*", "right", -0.01), (lam, "λ", "left", 0.01)):
         ax1.axvline(x, color="0.5", lw=0.8, ls=":")
         ax1.text(x + dx, 0.05, label, ha=ha)
     ax1.set(xlabel="asset index i", ylabel="selling probability η(i, m*)", xlim=(0, 1),
             title="(a) at p*: the clearing algorithm and eq. (29)")
-    ax1.legend(loc="center right", fontsize=8.5)
+    ax1.legend(loc="center right", fontsize=9.5)
     prices = np.asarray(factors) * p_star
     ax2.plot(prices, round1, "o-", ms=3, color=plotting.PALETTE[0], label="share of demand cleared in round 1")
     ax2.plot(prices, sold, "s-", ms=3, color=plotting.PALETTE[1], label="share of good assets sold")
     ax2.axvline(p_star, color="0.5", lw=0.8, ls=":")
     ax2.text(p_star, 0.5 * (1 + min(min(round1), min(sold))), "p* ", ha="right")
     ax2.set(xlabel="price p", ylabel="share", title="(b) at candidate prices p")
-    ax2.legend(loc="lower center", fontsize=8.5)
+    ax2.legend(loc="lower left", fontsize=9.5)
     plotting.save_figure(
         fig,
         "kurlat-clearing",
@@ -166,6 +176,10 @@ def clearing(runs: dict, i_fine, eta_formula, factors, round1, sold, p_star: flo
            for p, r, s in zip(prices, round1, sold)],
         "The clearing algorithm (20) on a discretised market: (a) at p*, selling probabilities against "
         "eq. (29); (b) at candidate prices, below p* it must ration, above p* good assets go unsold.",
+        number=None,
+        alt="Left: selling probabilities of the clearing algorithm on a grid lie on the curve of "
+        "eq. (29); right: below p* the share cleared in round 1 drops under 1, above p* the share "
+        "of good assets sold drops under 1.",
     )
 
 
@@ -178,12 +192,15 @@ def _broken(x, y, jumps):
 
 def slope_sign(curves: dict, focus: tuple) -> None:
     """The sign of dp*/dµ: marginal against mean wealth, and the two opposing effects."""
-    fig, axes = plt.subplots(1, 3, figsize=(12.0, 3.7), gridspec_kw=_GRID)
+    fig, grid = plt.subplots(2, 2, figsize=(9.0, 6.6), gridspec_kw=_GRID4)
+    axes = [grid[0, 0], grid[1, 0], grid[1, 1]]
+    legend_ax = grid[0, 1]
+    legend_ax.axis("off")
     for k, (name, c) in enumerate(curves.items()):
         axes[0].plot(c["mu"], c["wealth_at_cutoff"] - c["mean_wealth"], color=plotting.PALETTE[k], label=name)
     axes[0].axhline(0, color="0.4", lw=0.8)
     axes[0].set(xlabel=_MU, ylabel="w(θ*−) − w̄", title="(a) marginal minus mean wealth")
-    axes[0].legend(fontsize=7.5, loc="lower left")
+    handles, labels = axes[0].get_legend_handles_labels()
     for k, (ax, name) in enumerate(zip(axes[1:], focus)):
         c = curves[name]
         w_cut = c["wealth_at_cutoff"]
@@ -196,7 +213,12 @@ def slope_sign(curves: dict, focus: tuple) -> None:
         ax.axhline(0, color="0.4", lw=0.8)
         ax.set(ylim=(-3, 3), xlabel=_MU, title=f"({'bc'[k]}) {name}")
     axes[1].set_ylabel("contribution to dp*/dµ")
-    axes[1].legend(loc="lower right", fontsize=8)
+    more, more_labels = axes[1].get_legend_handles_labels()
+    first = legend_ax.legend(handles, labels, loc="upper center", frameon=False,
+                             title="(a) wealth density")
+    legend_ax.add_artist(first)
+    legend_ax.legend(more, more_labels, loc="lower center", frameon=False,
+                     title="(b), (c) parts of dp*/dµ")
     keys = ("mu", "wealth_at_cutoff", "mean_wealth", "selection", "threshold", "slope")
     rows = [{"series": name, **{key: float(v) for key, v in zip(keys, values)}}
             for name, c in curves.items() for values in zip(*(c[key] for key in keys))]
@@ -207,4 +229,8 @@ def slope_sign(curves: dict, focus: tuple) -> None:
         "The sign of dp*/dµ is the sign of w(θ*−) − w̄ (marginal minus N⁻²-weighted mean wealth above the "
         "cutoff); dp*/dµ split into the selection effect λ(1−λ)(1−θ*)/N*² and the changing-threshold effect "
         "λµ(1−λ)/N*² · dθ*/dµ (lines broken where w(θ*) jumps, as the cutoff crosses an edge of the gap).",
+        number=None,
+        alt="Top: marginal minus mean wealth against the share of distressed sellers for the four "
+        "densities; bottom: the positive selection effect, the negative changing-threshold effect "
+        "and their sum dp*/dµ for wealth increasing in expertise and for the gap density.",
     )
