@@ -264,6 +264,52 @@ def _render(fig, stem: Path) -> bytes:
     return png
 
 
+#: The book's own figures are numbered per chapter as "Book figure 1", "Book figure 2"...
+#: (in the order a notebook shows them), a scheme no paper uses; a paper's figure keeps the
+#: paper's number ("Figure B1").
+BOOK_FIGURE = "Book figure"
+_book_figures = {"count": 0}
+_NUMBER = re.compile(r"^[A-Z]?[0-9]+[a-z]?$")
+
+
+def _figure_label(number: str | None) -> str:
+    if number is None:
+        _book_figures["count"] += 1
+        return f"{BOOK_FIGURE} {_book_figures['count']}"
+    number = str(number).strip()
+    if not _NUMBER.match(number):
+        raise ValueError(f"number must be a paper's figure number such as '3' or 'B1', got {number!r}")
+    return f"Figure {number}"
+
+
+def figure_markdown(name: str, label: str, caption: str, alt: str, stem: Path, *, here: Path | None = None) -> str:
+    """The MyST figure a notebook shows for a saved figure (rendered by the book as MyST).
+
+    The image is the saved PNG; the caption starts with the figure's number (``label``),
+    and links to the PDF and the CSV, which the build copies into the book
+    (``{download}``). Paths are relative to ``here`` (the kernel's working folder, where the
+    notebook is), never absolute. The figure's label is ``figure-<name>``: prose refers to
+    it as ``{ref}`Figure B1 <figure-kurlat-b1>```.
+    """
+    from .ledger import plain, to_markdown
+
+    here = Path.cwd() if here is None else here
+    rel = Path(os.path.relpath(stem, here)).as_posix()
+    alt = " ".join(plain(alt or caption).split())
+    return "\n".join(
+        [
+            f":::{{figure}} {rel}.png",
+            f":name: figure-{name}",
+            f":alt: {alt}",
+            ":figclass: fs-figure",
+            "",
+            f"**{label}.** {to_markdown(caption)} "
+            f"{{download}}`PDF <{rel}.pdf>` · {{download}}`CSV (data) <{rel}.csv>`",
+            ":::",
+        ]
+    )
+
+
 def save_figure(
     fig, name: str, data, caption: str, *, show: bool = True, number: str | None = None, alt: str = ""
 ) -> None:
@@ -271,24 +317,32 @@ def save_figure(
 
     ``name`` is the file stem and the figure's id (``"kurlat-fig1"``); ``data`` is a
     mapping of equal-length columns or a list of row dicts (long format for several
-    series); ``caption`` is one sentence that the reproducibility page lists. In a
-    notebook the saved PNG itself is displayed (whatever the matplotlib backend, so the
-    reader sees exactly the file in ``output/``), followed by the folded note of what was
-    saved (see :func:`_report`).
+    series); ``caption`` is one sentence (record text: ``$...$`` is math, backticks code)
+    that shows under the figure and that the reproducibility page lists.
 
     ``number`` is the paper's own number when the figure reproduces a paper's figure
-    (``"B1"`` shows as "Figure B1"); ``None`` for the book's own figures (numbered in the
-    book's scheme). ``alt`` says in one sentence what the figure shows (the image's alt text).
+    (``"B1"`` shows as "Figure B1"); ``None`` for the book's own figures, numbered
+    "Book figure 1", "Book figure 2"... in the order the notebook shows them. ``alt`` says
+    in one sentence what the figure shows (the image's alt text; the caption if empty).
+
+    In a notebook the figure is shown as a MyST figure (``text/markdown``, see
+    :func:`figure_markdown`): the saved PNG, its number and caption under it, and links to
+    its PDF and CSV. The ``text/plain`` form is the two lines the reproducibility page is
+    generated from (see :func:`_report`). Outside IPython the two lines are printed.
     """
     caption, names, rows, folder = _prepare(name, data, caption, "figures")
+    label = _figure_label(number) if show else None
     stem = folder / name
     _write_csv(stem.with_suffix(".csv"), names, rows)
-    png = _render(fig, stem)
+    _render(fig, stem)
+    text = f"Figure {name}: {_display_path(stem)}.{{pdf,png,csv}}\n    caption: {caption}"
     if show and _in_ipython():
-        from IPython.display import Image, display
+        from IPython.display import display
 
-        display(Image(data=png, format="png"))
-    _report("Figure", name, f"{_display_path(stem)}.{{pdf,png,csv}}", caption)
+        markdown = figure_markdown(name, label, caption, alt, stem)
+        display({"text/plain": text, "text/markdown": markdown}, raw=True)
+    else:
+        print(text)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
