@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import re
@@ -57,6 +58,44 @@ def _rel(path: Path) -> str:
         return path.name
 
 
+@functools.lru_cache(maxsize=1)
+def ipc_kernel_manager():
+    """The kernel manager the book's executions use: kernels talk over Unix sockets (IPC).
+
+    Over TCP (jupyter_client's default) ipykernel 7 warns at every start, "Kernel is running
+    over TCP without encryption", which the build and ``make execute`` printed once per
+    notebook. IPC sockets are local files, readable only by their owner: nothing to warn
+    about. (On Windows, which has no IPC transport, TCP stays.)
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            if os.name != "nt":
+                import uuid
+
+                from jupyter_core.paths import jupyter_runtime_dir
+
+                runtime = Path(jupyter_runtime_dir())
+                runtime.mkdir(parents=True, exist_ok=True)
+                kwargs.setdefault("transport", "ipc")
+                # an absolute socket path: the kernel runs in the notebook's folder, the client
+                # in the caller's, and a relative one ("kernel-ipc") would differ between them
+                kwargs.setdefault("ip", str(runtime / f"kernel-{uuid.uuid4().hex[:12]}-ipc"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
+def use_ipc_kernels() -> None:
+    """Make every ``nbclient.NotebookClient`` created in this process use :func:`ipc_kernel_manager`
+    unless it is given a kernel manager (the Jupyter Book build executes through myst-nb and
+    jupyter-cache, which take no kernel manager option)."""
+    from nbclient import NotebookClient
+
+    NotebookClient._kernel_manager_class_default = lambda self: ipc_kernel_manager()
+
+
 def execute(paths: list[Path], *, quiet: bool = False) -> dict[str, float]:
     """Execute each notebook top to bottom with a fresh kernel and save it in place."""
     import nbformat
@@ -74,7 +113,8 @@ def execute(paths: list[Path], *, quiet: bool = False) -> dict[str, float]:
         if not quiet:
             print(f"executing {_rel(path)} ...", flush=True)
         NotebookClient(
-            nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}}
+            nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}},
+            kernel_manager_class=ipc_kernel_manager(),
         ).execute()
         elapsed = time.perf_counter() - start
         nb.metadata.pop("widgets", None)

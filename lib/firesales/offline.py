@@ -344,5 +344,8 @@ def setup(app):
     and claim records kept verbatim (no smart quotes)."""
     app.connect("html-page-context", _dedupe_inline_scripts, priority=900)
     app.add_transform(_verbatim_transform())
+    from . import book
+
+    book.use_ipc_kernels()  # no "Kernel is running over TCP without encryption" per notebook
     app.connect("env-check-consistency", _unnumber_figures)
     return {"version": MATHJAX_VERSION, "parallel_read_safe": True, "parallel_write_safe": True}
