@@ -14,7 +14,7 @@ import htmlcheck  # noqa: E402
 GOOD_EQ = """<article class="bd-article">
 <div class="math notranslate nohighlight" id="kurlat-eq18">\\[\\begin{equation*} p^* = 1 \\tag{18} \\end{equation*}\\]</div>
 <p>By <a class="reference internal" href="#kurlat-eq18"><span class="std std-ref">(18)</span></a> ...</p>
-<div class="proof proposition admonition" id="kurlat-prop3"><p class="admonition-title"><span class="caption-text">Proposition 3 (Uniqueness)</span></p></div>
+<div class="proof proposition admonition" id="kurlat-prop3"><p class="admonition-title"><span class="caption-number">Proposition </span> 3 (Uniqueness)</p></div>
 </article>"""
 
 
@@ -31,8 +31,8 @@ def test_numbering_catches_each_break():
         "wrong tag": GOOD_EQ.replace("\\tag{18}", "\\tag{19}"),
         "sphinx number": GOOD_EQ.replace("</div>\n<p>", '<span class="eqno">(1.5)</span></div>\n<p>', 1),
         "link text": GOOD_EQ.replace('std-ref">(18)', 'std-ref">(1.5)'),
-        "box number": GOOD_EQ.replace('<span class="caption-text">',
-                                      '<span class="caption-number">Proposition 1.3 </span><span class="caption-text">'),
+        "box number": GOOD_EQ.replace('<span class="caption-number">Proposition </span> 3',
+                                      '<span class="caption-number">Proposition 1.3 </span> (Uniqueness)'),
     }
     for what, html in breaks.items():
         assert htmlcheck.numbering_problems(_soup(html), "x.html"), what

@@ -47,26 +47,27 @@ def shown(node: Tag, *, skip_label: bool = False) -> str:
     """What an element shows, as record text: math spans as ``$TeX$``, code as backticks."""
     parts: list[str] = []
 
-    def walk(el) -> None:
+    label = (node.find("strong") or node.find("b")) if skip_label else None
+
+    def walk_from(el) -> None:
         for child in el.children:
-            if isinstance(child, NavigableString):
-                parts.append(str(child))
-            elif not isinstance(child, Tag):
+            if child is label:
                 continue
-            elif child.name == "span" and "math" in (child.get("class") or []):
-                tex = child.get_text()
-                tex = re.sub(r"^\\\(|\\\)$", "", tex.strip())
+            walk_one(child)
+
+    def walk_one(child) -> None:
+        if isinstance(child, NavigableString):
+            parts.append(str(child))
+        elif isinstance(child, Tag):
+            if child.name == "span" and "math" in (child.get("class") or []):
+                tex = re.sub(r"^\\\(|\\\)$", "", child.get_text().strip())
                 parts.append(f"${tex.strip()}$")
             elif child.name == "code":
                 parts.append(f"`{child.get_text()}`")
             else:
-                walk(child)
+                walk_from(child)
 
-    if skip_label:
-        first = node.find("strong") or node.find("b")
-        if first is not None:
-            first.extract()
-    walk(node)
+    walk_from(node)
     return " ".join("".join(parts).split())
 
 
@@ -78,7 +79,7 @@ def _page_fields(container: Tag, labels: dict[str, str]) -> dict[str, str]:
         if strong is None or strong.get_text() not in by_label or p.contents[0] is not strong:
             continue
         key = by_label[strong.get_text()]
-        fields[key] = shown(BeautifulSoup(str(p), "html.parser").p, skip_label=True)
+        fields[key] = shown(p, skip_label=True)
     return fields
 
 
@@ -88,15 +89,25 @@ def record_problems(html: Path, records) -> list[str]:
     from firesales.ledger import anchor
 
     problems: list[str] = []
-    claims, errata = soup(html / "book" / "claims.html"), soup(html / "book" / "errata.html")
     errata_kinds = {status for status, *_ in book.ERRATA_PARTS}
-    chapters: dict[str, BeautifulSoup] = {}
+
+    def by_anchor(page: BeautifulSoup) -> dict[str, Tag]:
+        boxes = {}
+        for box in page.select("div.fs-record"):
+            for cls in box.get("class", []):
+                if cls.startswith("fs-claim-"):
+                    boxes[cls[len("fs-"):]] = box
+        return boxes
+
+    claims = by_anchor(soup(html / "book" / "claims.html"))
+    errata = by_anchor(soup(html / "book" / "errata.html"))
+    chapters: dict[str, dict[str, Tag]] = {}
     for r in records:
         want = {k: canonical(v) for k, v in book.record_fields(r).items()}
         labels = book.field_labels(r.status)
         places = [("claims page", claims)] + ([("errata page", errata)] if r.status in errata_kinds else [])
-        for where, page in places:
-            box = page.select_one(f"div.fs-record.fs-{anchor(r.id)}")
+        for where, boxes in places:
+            box = boxes.get(anchor(r.id))
             if box is None:
                 problems.append(f"{r.id}: no record on the {where}")
                 continue
@@ -109,20 +120,19 @@ def record_problems(html: Path, records) -> list[str]:
                 place = shown(head).split(" · ", 2)[-1] if head else ""
                 if place != canonical(r.place):
                     problems.append(f"{r.id} on the claims page, place: shows {place!r}, recorded {canonical(r.place)!r}")
-        rel = Path(r.extra["notebook"]).with_suffix(".html")
-        page = chapters.get(str(rel))
-        if page is None:
-            page = chapters[str(rel)] = soup(html / rel)
-        block = page.select_one(f'div.fs-record[data-claim="{r.id}"]')
+        rel = str(Path(r.extra["notebook"]).with_suffix(".html"))
+        if rel not in chapters:
+            chapters[rel] = {b["data-claim"]: b for b in soup(html / rel).select("div.fs-record[data-claim]")}
+        block = chapters[rel].get(r.id)
         if block is None:
             problems.append(f"{r.id}: no record block on {rel} (re-execute the notebook with the current ledger)")
             continue
-        place = block.select_one('span.fs-field[data-field="place"]')
+        fields = {span["data-field"]: span for span in block.select("span.fs-field[data-field]")}
+        place = fields.get("place")
         if place is None or shown(place) != canonical(r.place):
             problems.append(f"{r.id} on {rel}, place: shows {place and shown(place)!r}, recorded {canonical(r.place)!r}")
         for key, value in want.items():
-            span = block.select_one(f'span.fs-field[data-field="{key}"]')
-            got = shown(span) if span is not None else None
+            got = shown(fields[key]) if key in fields else None
             if got != value:
                 problems.append(f"{r.id} on {rel}, {key}: shows {got!r}, recorded {value!r}")
     return problems
@@ -169,7 +179,10 @@ def numbering_problems(page: BeautifulSoup, rel: str) -> list[str]:
             problems.append(f"{rel}: link to {frag} reads {a.get_text(strip=True)!r}, not ({m['n']})")
     for box in body.select("div.proof, div.admonition"):
         title = box.select_one(".admonition-title")
-        if title is not None and title.select_one("span.caption-number"):
+        number = title.select_one("span.caption-number") if title is not None else None
+        # sphinx-proof writes the box's kind there ("Lemma "); with a number of its own it
+        # writes "Lemma 1.3 ": the paper's number belongs in the title, after it
+        if number is not None and re.search(r"\d", number.get_text()):
             problems.append(f"{rel}: the box {title.get_text(' ', strip=True)!r} shows a number of its own; "
                             "use :nonumber: and the paper's number in the title")
     return problems

@@ -86,6 +86,8 @@ class Report:
     links: int = 0
     link_targets: set[str] = field(default_factory=set)
     contrast_checks: int = 0
+    #: every figure image at the wide window: (page, src, natural width px, rendered width CSS px)
+    figures: list[tuple[str, str, int, float]] = field(default_factory=list)
     seconds: float = 0.0
 
     def kinds(self) -> set[str]:
@@ -478,8 +480,15 @@ def _check_page(context, base: str, root: Path, rel: str, report: Report, screen
     report.problems += problems
 
 
+_JS_FIGURES = """() => Array.from(document.querySelectorAll('figure img')).map(i => (
+  {src: i.getAttribute('src') || '', natural: i.naturalWidth, rendered: i.getBoundingClientRect().width}))"""
+
+
 def _check_screens(page, rel, add, report, screenshots) -> None:
-    """Light and dark contrast at the wide window, then the page at a phone's width."""
+    """Figures' rendered widths and light and dark contrast at the wide window, then the
+    page at a phone's width."""
+    for f in page.evaluate(_JS_FIGURES):
+        report.figures.append((rel, f["src"], f["natural"], f["rendered"]))
     for theme in ("light", "dark"):
         page.evaluate("(t) => { document.documentElement.dataset.theme = t; document.documentElement.dataset.mode = t; }",
                       theme)
@@ -592,6 +601,7 @@ def check_site(
         report.links += part.links
         report.link_targets |= part.link_targets
         report.contrast_checks += part.contrast_checks
+        report.figures += part.figures
     report.problems.sort(key=lambda p: order.get(p.page, 0))  # stable: a page's problems keep their order
     report.screenshots.sort()
     report.seconds = time.perf_counter() - start

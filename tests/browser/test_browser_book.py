@@ -196,6 +196,29 @@ def test_search_works_offline(browser):
     assert not errors, errors
 
 
+#: the smallest text a figure may show at the 1280-px window, in CSS px
+MIN_FIGURE_TEXT_PX = 10.0
+
+
+def test_figure_text_is_at_least_10_css_px_at_1280(report):
+    """Tick labels and legends as rendered: the house style's smallest font (points) at the
+    PNG's resolution, scaled by the image's rendered width over its pixel width."""
+    from firesales import plotting
+
+    style = plotting.STYLE
+    sizes = [style["font.size"], style["legend.fontsize"]]  # tick labels are 'medium' = font.size
+    smallest_px = min(sizes) * style["savefig.dpi"] / 72  # in the PNG's pixels
+    assert report.figures, "no figure measured"
+    small = []
+    for rel, src, natural, rendered in report.figures:
+        assert natural > 0, f"{rel}: {src} did not load"
+        shown = smallest_px * rendered / natural
+        if shown < MIN_FIGURE_TEXT_PX:
+            small.append(f"{rel}: {src.rsplit('/', 1)[-1]} shows {min(sizes)}-pt text at {shown:.1f} CSS px "
+                         f"({natural} px wide, drawn {rendered:.0f} px wide)")
+    assert not small, f"{len(small)} figures with text under {MIN_FIGURE_TEXT_PX} px:\n  " + "\n  ".join(small)
+
+
 def test_nothing_is_wider_than_a_phone(report):
     """At 390 px no page scrolls sideways: claim ids wrap, wide tables and equations scroll
     inside their own boxes."""
