@@ -65,7 +65,8 @@ def ipc_kernel_manager():
     Over TCP (jupyter_client's default) ipykernel 7 warns at every start, "Kernel is running
     over TCP without encryption", which the build and ``make execute`` printed once per
     notebook. IPC sockets are local files, readable only by their owner: nothing to warn
-    about. (On Windows, which has no IPC transport, TCP stays.)
+    about. (On Windows, which has no IPC transport, TCP stays.) It also skips the SIGINT
+    jupyter_client sends before a shutdown (see ``_async_interrupt_kernel``).
     """
     from jupyter_client.manager import AsyncKernelManager
 
@@ -83,6 +84,16 @@ def ipc_kernel_manager():
                 # in the caller's, and a relative one ("kernel-ipc") would differ between them
                 kwargs.setdefault("ip", str(runtime / f"kernel-{uuid.uuid4().hex[:12]}-ipc"))
             super().__init__(**kwargs)
+
+        async def _async_interrupt_kernel(self):
+            # jupyter_client 8 sends SIGINT before every shutdown request; when it lands while
+            # the kernel handles a message, ipykernel logs "KeyboardInterrupt caught in kernel"
+            # as an ERROR although nothing failed. A kernel asked to shut down needs no
+            # interrupt (the request goes over the control channel; a kernel that does not
+            # stop in time is killed).
+            if getattr(self, "shutting_down", False):
+                return
+            await super()._async_interrupt_kernel()
 
     return IPCKernelManager
 
