@@ -78,3 +78,90 @@ def test_generated_record_fields_have_labels():
     rec = ledger.Record("kurlat.x", "illegible", "symbolic", "eq. (6)", "c", "d", "`p`", "$q$")
     assert list(book.record_fields(rec)) == ["claim", "printed", "derived", "check"]
     assert set(book.field_labels("illegible")) >= set(book.record_fields(rec))
+
+
+# ---- the conventions of CONTRIBUTING, built by Sphinx (a one-page project, ~2 s)
+
+FIXTURE_PAGE = r"""# Fixture
+
+(kurlat-eq18)=
+\begin{equation*}
+p^* = \frac{1}{2} \tag{18}
+\end{equation*}
+
+By {ref}`(18) <kurlat-eq18>` the price is one half.
+
+```{prf:proposition} 3 (Uniqueness)
+:label: kurlat-prop3
+:nonumber:
+
+Statement.
+```
+
+RECORD
+
+FIGURE
+"""
+
+BROKEN = r"""
+```{prf:lemma} Numbered the book's way
+:label: kurlat-lemma-bad
+
+Statement.
+```
+
+$$ x = 1 $$ (kurlat-eq19)
+"""
+
+
+def _build(tmp_path, page):
+    import subprocess
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from firesales import plotting
+
+    src = tmp_path / "src"
+    (src / "figures").mkdir(parents=True)
+    (src / "conf.py").write_text(
+        'extensions = ["myst_nb", "sphinx_proof", "sphinx_design", "firesales.offline"]\n'
+        'myst_enable_extensions = ["amsmath", "colon_fence", "dollarmath"]\n'
+        'proof_title_format = " %t"\nnumfig = False\nhtml_theme = "basic"\nnb_execution_mode = "off"\n'
+    )
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    plotting._render(fig, src / "figures" / "demo")
+    plt.close(fig)
+    (src / "figures" / "demo.csv").write_text("x\n0\n")
+    rec = ledger.Record("kurlat.x", "illegible", "symbolic", "eq. (6)", TRICKY, "numbers 1e-12", "`P0 = v − a σ`",
+                        "$P_0 = \\bar v - a\\sigma^2$")
+    rec.extra = {"notebook": "notebooks/kurlat.ipynb", "section": "S", "anchor": "s"}
+    record = "\n".join(book._entry(rec)).replace("../notebooks/kurlat.ipynb#s", "https://example.org")
+    figure = plotting.figure_markdown("demo", "Figure B1", "A falling line, $p(x)$.", "A line falling from one to zero",
+                                      src / "figures" / "demo", here=src)
+    (src / "index.md").write_text(page.replace("RECORD", record).replace("FIGURE", figure))
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", "-W", str(src), str(tmp_path / "html")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return tmp_path / "html", rec
+
+
+def test_the_conventions_pass_when_built_by_sphinx(tmp_path):
+    html, rec = _build(tmp_path, FIXTURE_PAGE)
+    page = htmlcheck.soup(html / "index.html")
+    assert htmlcheck.numbering_problems(page, "index.html") == []
+    assert htmlcheck.figure_problems(htmlcheck.soup(html / "index.html"), "index.html", html) == []
+    assert "Fig. 1" not in (html / "index.html").read_text(), "Sphinx numbered the figure"
+    box = page.select_one("div.fs-record.fs-claim-kurlat-x")
+    fields = htmlcheck._page_fields(box, book.field_labels(rec.status))
+    assert fields == {k: htmlcheck.canonical(v) for k, v in book.record_fields(rec).items()}, "no smart quotes, no markup"
+
+
+def test_the_book_s_own_numbers_fail_when_built_by_sphinx(tmp_path):
+    html, _ = _build(tmp_path, FIXTURE_PAGE + BROKEN)
+    problems = htmlcheck.numbering_problems(htmlcheck.soup(html / "index.html"), "index.html")
+    assert any("carries the book's number" in p for p in problems), problems
+    assert any("Numbered the book" in p and "number of its own" in p for p in problems), problems
