@@ -174,3 +174,17 @@ def test_in_a_notebook_the_figure_is_a_numbered_myst_figure_with_the_text_form(o
 def test_a_paper_figure_number_is_checked(out):
     with pytest.raises(ValueError, match="number"):
         plotting.save_figure(_figure(), "demo", {"x": [0]}, "A demo.", number="Fig. 1.3")
+
+
+def test_rebase_figures_points_a_copy_at_the_same_files(tmp_path):
+    import nbformat
+
+    stem = tmp_path / "output" / "figures" / "f"
+    md = plotting.figure_markdown("f", "Book figure 1", "A caption.", "A line", stem, here=tmp_path / "notebooks")
+    assert "{figure} ../output/figures/f.png" in md
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": md, "text/plain": "Figure f"})]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    assert plotting.rebase_figures(nb, tmp_path / "notebooks", tmp_path / "runs" / "x" / "_render") == 1
+    moved = nb.cells[0].outputs[0]["data"]["text/markdown"]
+    assert moved.count("../../../output/figures/f.") == 3 and "../output/figures" not in moved.replace("../../../", "")

@@ -39,7 +39,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 
-__all__ = ["PALETTE", "STYLE", "use_style", "output_dir", "save_figure", "save_table", "fmt"]
+__all__ = ["PALETTE", "STYLE", "use_style", "output_dir", "save_figure", "save_table", "fmt", "rebase_figures"]
 
 #: Colour-blind safe palette (Okabe & Ito), in the order series are drawn.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -308,6 +308,35 @@ def figure_markdown(name: str, label: str, caption: str, alt: str, stem: Path, *
             ":::",
         ]
     )
+
+
+_FIGURE_PATHS = re.compile(r"(?P<lead>^:::\{figure\} |<)(?P<path>[^\s<>`]+\.(?:png|pdf|csv))(?=$|>)", re.M)
+
+
+def rebase_figures(nb, executed_in: Path, shown_from: Path) -> int:
+    """Rewrite the file paths of :func:`save_figure`'s figures in a notebook's outputs.
+
+    The paths are relative to the folder the notebook was executed in (``executed_in``); a
+    copy rendered from another folder (``shown_from``, e.g. ``make rerun``'s staging
+    folder) needs them relative to that one. Returns how many outputs were rewritten.
+    """
+    executed_in, shown_from = Path(executed_in).resolve(), Path(shown_from).resolve()
+
+    def move(m: re.Match) -> str:
+        target = (executed_in / m["path"]).resolve()
+        return m["lead"] + Path(os.path.relpath(target, shown_from)).as_posix()
+
+    count = 0
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            md = data.get("text/markdown")
+            if isinstance(md, list):
+                md = "".join(md)
+            if isinstance(md, str) and md.startswith(":::{figure} "):
+                data["text/markdown"] = _FIGURE_PATHS.sub(move, md)
+                count += 1
+    return count
 
 
 def save_figure(
