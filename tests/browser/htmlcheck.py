@@ -226,7 +226,8 @@ def figure_problems(page: BeautifulSoup, rel: str, html: Path) -> list[str]:
 # ------------------------------------------------------------------ reader's text
 MAKERS_WORDS = re.compile(
     r"\baudit(?:s|ed|'s)?\b|\bissue\s*#?\s*\d+|\breferee(?:s|'s)?\b|\bprevious version\b|\bearlier version\b"
-    r"|\bthe book's earlier\b|\b(?:first|second|third) pass\b|\bthis pass\b|\bwas wrong(?:ly)?\b.*\bchapter\b"
+    r"|\bthe book's earlier\b|\b(?:first|second|third) pass\b|\bthis pass\b"
+    r"|\bthe (?:earlier|previous|old) (?:text|chapter|page|version)\b"
     r"|\bpreviously (?:said|claimed|stated)\b|\bnow fixed\b|\bwe fixed\b",
     re.I,
 )

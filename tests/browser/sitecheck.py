@@ -261,6 +261,18 @@ _JS_WIDE = """(tolerance) => {
       found.push({kind: k, where, folded: folded(el), scroll: el.scrollWidth, client: el.clientWidth, what});
     });
   }
+  // table text may wrap between words only: a cell that lets words break anywhere
+  // ("questi|on") is reported (inline code, ids and paths, may break anywhere)
+  Array.from(document.querySelectorAll('td, th')).some(td => {
+    const cs = getComputedStyle(td);
+    if (cs.overflowWrap === 'anywhere' || cs.wordBreak === 'break-all' || cs.wordBreak === 'break-word') {
+      found.push({kind: 'word break', where: 'table cell', folded: folded(td), scroll: 0, client: 0,
+                  what: `overflow-wrap: ${cs.overflowWrap}, word-break: ${cs.wordBreak}: ` +
+                        JSON.stringify((td.innerText || '').trim().slice(0, 40))});
+      return true;
+    }
+    return false;
+  });
   closed.forEach(d => { d.open = false; });
   return found;
 }"""
@@ -471,6 +483,9 @@ def _check_page(context, base: str, root: Path, rel: str, report: Report, screen
     if not redirected:
         for w in page.evaluate(_JS_WIDE, WIDE_TOLERANCE_PX):
             fold = " (in a fold)" if w["folded"] else ""
+            if w["kind"] == "word break":
+                add("word break", f"{w['where']}{fold}: {w['what']}")
+                continue
             add(
                 f"wide {w['kind']}",
                 f"{w['where']}{fold}: {w['scroll']} px of content in {w['client']} px, {w['what']}",
@@ -497,6 +512,9 @@ def _check_screens(page, rel, add, report, screenshots) -> None:
         for f in got["found"]:
             add("low contrast", f"{theme} mode: {f}")
     page.evaluate("() => { document.documentElement.dataset.theme = 'light'; document.documentElement.dataset.mode = 'light'; }")
+    # the theme animates its sidebars away when the window narrows: without transitions the
+    # screenshot shows the phone layout at once (what a reader loading the page on a phone sees)
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
     page.set_viewport_size(NARROW)
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     narrow = page.evaluate(_JS_NARROW)

@@ -219,6 +219,10 @@ def test_figure_text_is_at_least_10_css_px_at_1280(report):
     assert not small, f"{len(small)} figures with text under {MIN_FIGURE_TEXT_PX} px:\n  " + "\n  ".join(small)
 
 
+def test_no_table_breaks_a_word_mid_letter(report):
+    assert_none(report, "word break")
+
+
 def test_nothing_is_wider_than_a_phone(report):
     """At 390 px no page scrolls sideways: claim ids wrap, wide tables and equations scroll
     inside their own boxes."""

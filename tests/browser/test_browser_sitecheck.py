@@ -128,6 +128,8 @@ DEFECTS = {
     "wide_page": ('<div style="width: 3000px">a banner wider than the window</div>', "", {"wide page", "wide at 390 px"}),
     # fits a 1280-px window, not a phone's 390 px (and scrolls in no box of its own)
     "narrow_only": ('<div style="width: 600px">a block that fits a desktop only</div>', "", {"wide at 390 px"}),
+    # a table that lets words break mid-letter
+    "word_break": ('<table><tr><td style="overflow-wrap:anywhere">question</td></tr></table>', "", {"word break"}),
     # a claim record whose text is too pale to read (contrast about 1.9:1 on white)
     "low_contrast": ('<div class="fs-record" style="color:#bbbbbb">a pale record</div>', "", {"low contrast"}),
 }
