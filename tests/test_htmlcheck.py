@@ -101,6 +101,8 @@ Statement.
 RECORD
 
 FIGURE
+
+As {ref}`Figure B1 <figure-demo>` shows, the line falls.
 """
 
 BROKEN = r"""
@@ -155,6 +157,8 @@ def test_the_conventions_pass_when_built_by_sphinx(tmp_path):
     assert htmlcheck.numbering_problems(page, "index.html") == []
     assert htmlcheck.figure_problems(htmlcheck.soup(html / "index.html"), "index.html", html) == []
     assert "Fig. 1" not in (html / "index.html").read_text(), "Sphinx numbered the figure"
+    links = [a.get_text() for a in page.find_all("a", class_="reference", href="#figure-demo")]
+    assert links == ["Figure B1"], f"the prose's reference to the figure: {links}"
     box = page.select_one("div.fs-record.fs-claim-kurlat-x")
     fields = htmlcheck._page_fields(box, book.field_labels(rec.status))
     assert fields == {k: htmlcheck.canonical(v) for k, v in book.record_fields(rec).items()}, "no smart quotes, no markup"
