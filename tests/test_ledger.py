@@ -203,3 +203,33 @@ def test_falsification_harness_names_the_catching_claim_and_refuses_unnoticed_fa
     crash = Fault("crash", "math broken", "import math\ndel math.pi", ("kurlat.probe",))
     with pytest.raises(AssertionError, match="no claim raised"):
         run_with_fault(nb, crash)
+
+
+def test_record_text_marks_math_and_verbatim_and_nothing_else():
+    text = "reads $N^{*2}\\{1-\\theta^*\\}$ where our copy has `N*² {1−θ*`; sigma_v**2 <b> [x](y) costs $5"
+    assert ledger.segments(text) == [
+        ("text", "reads "), ("math", "N^{*2}\\{1-\\theta^*\\}"), ("text", " where our copy has "),
+        ("code", "N*² {1−θ*"), ("text", "; sigma_v**2 <b> [x](y) costs $5"),
+    ]
+    html = ledger.to_html(text)
+    assert '<span class="math notranslate nohighlight">\\(N^{*2}\\{1-\\theta^*\\}\\)</span>' in html
+    assert '<code class="docutils literal notranslate">N*² {1−θ*</code>' in html
+    assert "sigma_v**2 &lt;b&gt; [x](y) costs $5" in html
+    md = ledger.to_markdown(text)
+    assert "sigma\\_v\\*\\*2 \\<b\\> \\[x\\](y) costs \\$5" in md and "`N*² {1−θ*`" in md
+
+
+def test_html_record_carries_each_field_for_the_page_test(capsys):
+    rec = ledger.check("kurlat.demo", True, **{**OK, "claim": "$p^*$ falls in `µ`", "status": "extension"})
+    block = rec.render_html()
+    assert 'data-claim="kurlat.demo"' in block and 'class="ledger-record fs-record fs-extension fs-pass"' in block
+    assert '<span class="fs-field" data-field="claim"><span class="math notranslate nohighlight">\\(p^*\\)</span>' in block
+    assert '<span class="fs-field" data-field="place">eq. (18)</span>' in block
+
+
+def test_not_applicable_record_shows_the_reason(capsys):
+    rec = ledger.check("kurlat.demo", False, **OK, applies=False, why_not="needs $\\mu > 1/2$, here 0.4")
+    assert rec.render().startswith("– kurlat.demo") and "not applicable: needs" in rec.render()
+    assert 'data-field="not_applicable"' in rec.render_html() and "fs-na" in rec.render_html()
+    (parsed,) = ledger.parse_records(rec.render())
+    assert parsed.not_applicable == "needs $\\mu > 1/2$, here 0.4"

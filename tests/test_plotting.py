@@ -123,40 +123,68 @@ def test_tight_layout_figure_is_drawn_twice_only(out, monkeypatch):
     assert kinds == ["RendererAgg", "MixedModeRenderer"], kinds
 
 
-# ---- in a notebook: the saving note is a display output, folded in HTML
+# ---- in a notebook: the figure is a MyST figure (number, caption, alt, downloads)
 
 SAVE_CELL = """
 import matplotlib.pyplot as plt
 from IPython.display import Markdown
 from firesales import plotting
 plotting.use_style()
-fig, ax = plt.subplots()
-ax.plot([0, 1], [1, 0])
-plotting.save_figure(fig, "nb-fig", {"x": [0, 1]}, "A <demo> figure.")
+for number in ("B1", None, None):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    plotting.save_figure(fig, "nb-fig", {"x": [0, 1]}, "A <demo> figure with $x_1$ and `a*b`.", number=number,
+                         alt="A line falling from one to zero" if number else "")
 Markdown(plotting.save_table("nb-table", {"a": [1.5]}, "A table."))
 """
 
 
-def test_in_a_notebook_the_note_is_folded_html_with_the_text_form(out):
+def test_in_a_notebook_the_figure_is_a_numbered_myst_figure_with_the_text_form(out):
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SAVE_CELL)])
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()  # FIRESALES_OUTPUT inherited
     outputs = nb.cells[0].outputs
-    assert [o.output_type for o in outputs] == ["display_data"] * 3 + ["execute_result"]
+    assert [o.output_type for o in outputs] == ["display_data"] * 4 + ["execute_result"]
     assert not any(o.output_type == "stream" for o in outputs), "nothing printed"
-    image, fig_note, table_note, table = outputs
-    assert "image/png" in image.data
-    assert fig_note.data["text/plain"] == (
-        "Figure nb-fig: output/figures/nb-fig.{pdf,png,csv}\n    caption: A <demo> figure."
+    paper, own1, own2, table_note, table = outputs
+    assert paper.data["text/plain"] == (
+        "Figure nb-fig: output/figures/nb-fig.{pdf,png,csv}\n    caption: A <demo> figure with $x_1$ and `a*b`."
     )
+    md = paper.data["text/markdown"]
+    assert md.startswith(":::{figure} ") and md.rstrip().endswith(":::")
+    assert ":name: figure-nb-fig" in md and ":alt: A line falling from one to zero" in md
+    assert "**Figure B1.** A \\<demo\\> figure with $x_1$ and `a*b`." in md
+    assert "{download}`PDF <" in md and ".pdf>`" in md and ".csv>`" in md
+    assert "**Book figure 1.**" in own1.data["text/markdown"] and "**Book figure 2.**" in own2.data["text/markdown"]
+    assert ":alt: A <demo> figure with x_1 and a*b." in own1.data["text/markdown"], "alt falls back to the caption"
+    for o in (paper, own1):  # relative paths only (to the kernel's folder), never this machine's
+        assert f"{{figure}} {out}" not in o.data["text/markdown"] and f"<{out}" not in o.data["text/markdown"]
+        assert "image/png" not in o.data
     assert table_note.data["text/plain"] == "Table nb-table: output/tables/nb-table.csv\n    caption: A table."
-    html = fig_note.data["text/html"]
-    assert html.startswith('<details class="firesales-saved">') and "A &lt;demo&gt; figure." in html
-    assert str(out) not in html and str(out) not in fig_note.data["text/plain"]
+    assert table_note.data["text/html"].startswith('<details class="firesales-saved">')
     assert "| 1.5 |" in table.data["text/markdown"]
     # the page generator's line format, read from the text/plain form
     art = __import__("re").compile(r"^(Figure|Table) (\S+): (\S+)$")
-    lines = (fig_note.data["text/plain"] + "\n" + table_note.data["text/plain"]).splitlines()
+    lines = (paper.data["text/plain"] + "\n" + table_note.data["text/plain"]).splitlines()
     assert [art.match(line)[2] for line in lines if art.match(line)] == ["nb-fig", "nb-table"]
+
+
+def test_a_paper_figure_number_is_checked(out):
+    with pytest.raises(ValueError, match="number"):
+        plotting.save_figure(_figure(), "demo", {"x": [0]}, "A demo.", number="Fig. 1.3")
+
+
+def test_rebase_figures_points_a_copy_at_the_same_files(tmp_path):
+    import nbformat
+
+    stem = tmp_path / "output" / "figures" / "f"
+    md = plotting.figure_markdown("f", "Book figure 1", "A caption.", "A line", stem, here=tmp_path / "notebooks")
+    assert "{figure} ../output/figures/f.png" in md
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": md, "text/plain": "Figure f"})]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    assert plotting.rebase_figures(nb, tmp_path / "notebooks", tmp_path / "runs" / "x" / "_render") == 1
+    moved = nb.cells[0].outputs[0]["data"]["text/markdown"]
+    assert moved.count("../../../output/figures/f.") == 3 and "../output/figures" not in moved.replace("../../../", "")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import re
@@ -24,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ledger import PAPER_STATUSES, PAPERS, STATUS_MEANING, STATUSES, Record, anchor, parse_records
+from .ledger import PAPER_STATUSES, PAPERS, STATUS_MEANING, STATUSES, Record, anchor, parse_records, to_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -57,6 +58,55 @@ def _rel(path: Path) -> str:
         return path.name
 
 
+@functools.lru_cache(maxsize=1)
+def ipc_kernel_manager():
+    """The kernel manager the book's executions use: kernels talk over Unix sockets (IPC).
+
+    Over TCP (jupyter_client's default) ipykernel 7 warns at every start, "Kernel is running
+    over TCP without encryption", which the build and ``make execute`` printed once per
+    notebook. IPC sockets are local files, readable only by their owner: nothing to warn
+    about. (On Windows, which has no IPC transport, TCP stays.) It also skips the SIGINT
+    jupyter_client sends before a shutdown (see ``_async_interrupt_kernel``).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            if os.name != "nt":
+                import uuid
+
+                from jupyter_core.paths import jupyter_runtime_dir
+
+                runtime = Path(jupyter_runtime_dir())
+                runtime.mkdir(parents=True, exist_ok=True)
+                kwargs.setdefault("transport", "ipc")
+                # an absolute socket path: the kernel runs in the notebook's folder, the client
+                # in the caller's, and a relative one ("kernel-ipc") would differ between them
+                kwargs.setdefault("ip", str(runtime / f"kernel-{uuid.uuid4().hex[:12]}-ipc"))
+            super().__init__(**kwargs)
+
+        async def _async_interrupt_kernel(self):
+            # jupyter_client 8 sends SIGINT before every shutdown request; when it lands while
+            # the kernel handles a message, ipykernel logs "KeyboardInterrupt caught in kernel"
+            # as an ERROR although nothing failed. A kernel asked to shut down needs no
+            # interrupt (the request goes over the control channel; a kernel that does not
+            # stop in time is killed).
+            if getattr(self, "shutting_down", False):
+                return
+            await super()._async_interrupt_kernel()
+
+    return IPCKernelManager
+
+
+def use_ipc_kernels() -> None:
+    """Make every ``nbclient.NotebookClient`` created in this process use :func:`ipc_kernel_manager`
+    unless it is given a kernel manager (the Jupyter Book build executes through myst-nb and
+    jupyter-cache, which take no kernel manager option)."""
+    from nbclient import NotebookClient
+
+    NotebookClient._kernel_manager_class_default = lambda self: ipc_kernel_manager()
+
+
 def execute(paths: list[Path], *, quiet: bool = False) -> dict[str, float]:
     """Execute each notebook top to bottom with a fresh kernel and save it in place."""
     import nbformat
@@ -74,7 +124,8 @@ def execute(paths: list[Path], *, quiet: bool = False) -> dict[str, float]:
         if not quiet:
             print(f"executing {_rel(path)} ...", flush=True)
         NotebookClient(
-            nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}}
+            nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}},
+            kernel_manager_class=ipc_kernel_manager(),
         ).execute()
         elapsed = time.perf_counter() - start
         nb.metadata.pop("widgets", None)
@@ -264,25 +315,51 @@ def status_counts(records: list[Record]) -> str:
     return "\n".join(out)
 
 
+#: Labels of a record's fields on the generated pages (bold, before the field's text), by
+#: status kind; the record-text test reads each field back by its label.
+def field_labels(status: str) -> dict[str, str]:
+    illegible = status == "illegible"
+    return {
+        "claim": "Claim",
+        "printed": "Legible fragments of our copy" if illegible else "The paper prints",
+        "derived": "The book's reading" if illegible else "The derivation gives",
+        "check": "Check",
+        "not_applicable": "Not applicable here",
+        "failed": "Failed",
+    }
+
+
+def record_fields(r: Record) -> dict[str, str]:
+    """The record-text fields of ``r`` that a page shows, in page order (empty ones left out)."""
+    values = {
+        "claim": r.claim,
+        "printed": r.printed,
+        "derived": r.derived,
+        "check": r.check,
+        "not_applicable": r.not_applicable,
+        "failed": "" if r.passed else (r.failed or "the condition is false"),
+    }
+    return {k: v for k, v in values.items() if v}
+
+
+def _record_block(r: Record, head: list[str], fields: dict[str, str], tail: str) -> list[str]:
+    """A record on a generated page: a container (class ``fs-record``, and the claim's anchor
+    as a class) holding one paragraph per field; record text through ``to_markdown``."""
+    labels = field_labels(r.status)
+    slug = r.status.replace(" ", "-")
+    lines = [f":::{{container}} fs-record fs-{slug} fs-{anchor(r.id)}", *head]
+    for key, value in fields.items():
+        lines += ["", f"**{labels[key]}.** {to_markdown(value)}"]
+    return lines + ["", tail, ":::", ""]
+
+
 def _entry(r: Record) -> list[str]:
     """One claim on the ledger page: a labelled, compact block that wraps."""
     where = _link(r.extra["notebook"], r.extra["section"], r.extra["anchor"])
-    lines = [
-        f"({anchor(r.id)})=",
-        f"`{r.id}` {_badge(r.status)} {_md(r.place)} · *{r.method}*",
-        f": {_md(r.claim)}",
-    ]
-    if r.printed:
-        label = "Legible fragments of our copy" if r.status == "illegible" else "The paper prints"
-        lines.append(f": **{label}:** {_md(r.printed)}")
-    if r.derived:
-        label = "The book's reading" if r.status == "illegible" else "The derivation gives"
-        lines.append(f": **{label}:** {_md(r.derived)}")
-    if r.check:
-        lines.append(f": **Check:** {_md(r.check)}")
+    head = [f"`{r.id}` {_badge(r.status)} · *{r.method}* · {to_markdown(r.place)}"]
+    fields = record_fields(r)
     tied = " Compares with the paper's printed numbers." if r.paper_numbers else ""
-    lines += [f": Checked in {where}.{tied}", ""]
-    return lines
+    return [f"({anchor(r.id)})=", *_record_block(r, head, fields, f"Checked in {where}.{tied}")]
 
 
 def _status_legend() -> list[str]:
@@ -372,18 +449,11 @@ def errata_page(records: list[Record]) -> str:
         for _, paper, rows in _by_paper(part):
             out += [f"### {paper}", ""]
             for r in rows:
-                out += [f"#### {_md(r.place)}: `{r.id}`", ""]
-                if r.printed:
-                    label = "Legible fragments of our copy" if status == "illegible" else "The paper prints"
-                    out += [f"- **{label}:** {_md(r.printed)}"]
-                if r.derived:
-                    label = "The book's reading" if status == "illegible" else "The derivation gives"
-                    out += [f"- **{label}:** {_md(r.derived)}"]
-                out += [f"- **Finding:** {_md(r.claim)}"]
-                if r.check:
-                    out += [f"- **Evidence:** {_md(r.check)}"]
+                out += [f"#### {to_markdown(r.place)}: `{r.id}`", ""]
+                fields = record_fields(r)
                 where = _link(r.extra["notebook"], r.extra["section"], r.extra["anchor"])
-                out += [f"- **Checked** ({r.method}) in {where}; {{ref}}`ledger entry <{anchor(r.id)}>`.", ""]
+                tail = f"Checked ({r.method}) in {where}; {{ref}}`ledger entry <{anchor(r.id)}>`."
+                out += _record_block(r, [], fields, tail)
     return "\n".join(out)
 
 
@@ -394,7 +464,7 @@ def artifacts_list(records: list[Record], artifacts: list[Artifact], *, prefix: 
     out = ["| output | what it shows | made by | files |", "|---|---|---|---|"]
     for a in artifacts:
         out.append(
-            f"| {a.kind} `{a.name}` | {_md(a.caption)} | {_link(a.notebook, a.section, a.anchor, prefix=prefix)} | `{a.files}` |"
+            f"| {a.kind} `{a.name}` | {to_markdown(a.caption)} | {_link(a.notebook, a.section, a.anchor, prefix=prefix)} | `{a.files}` |"
         )
     per_nb = Counter(r.extra["notebook"] for r in records)
     out += ["", "| notebook | claims checked |", "|---|---|"]

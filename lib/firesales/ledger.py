@@ -42,6 +42,9 @@ __all__ = [
     "check",
     "parse_records",
     "report_mode",
+    "segments",
+    "to_html",
+    "to_markdown",
 ]
 
 #: How a claim is checked.
@@ -97,6 +100,83 @@ _COLOURS = {
 }
 
 
+# ------------------------------------------------------------------ record text
+#: A record's text is plain text with two marks: ``$...$`` is LaTeX (typeset on every page)
+#: and backticks mark a verbatim fragment of our copy of a paper (code font, as typed).
+#: Whichever mark opens first wins; an unmatched ``$`` or backtick is plain text.
+_MARKS = re.compile(r"\$(?P<math>[^$\n]+?)\$|`(?P<code>[^`\n]+)`")
+
+
+def segments(text: str) -> list[tuple[str, str]]:
+    """Split record text into ``("text" | "math" | "code", content)`` pieces, in order.
+
+    ``"math"`` holds the LaTeX between the dollars, ``"code"`` the fragment between the
+    backticks; everything else is ``"text"``, to be shown exactly as typed.
+    """
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for m in _MARKS.finditer(text):
+        if m.start() > pos:
+            out.append(("text", text[pos : m.start()]))
+        out.append(("math", m["math"]) if m["math"] is not None else ("code", m["code"]))
+        pos = m.end()
+    if pos < len(text):
+        out.append(("text", text[pos:]))
+    return out
+
+
+def plain(text: str) -> str:
+    """Record text with its marks removed (math as its LaTeX, fragments as typed): alt text."""
+    return "".join(content for _, content in segments(text))
+
+
+#: The characters that can start inline markup in MyST (emphasis, code, math, links, images,
+#: roles, substitutions, raw HTML, entities, table cells, escapes); a record's text never
+#: stands at the start of a line on a page, so line-start syntax (headings, lists, targets,
+#: fences) cannot apply to it.
+_MD_PUNCT = re.compile(r"([\\`*_\[\]<>{}$|&!~])")
+
+
+def _md_text(text: str) -> str:
+    return _MD_PUNCT.sub(r"\\\1", text)
+
+
+def to_markdown(text: str) -> str:
+    """Record text as MyST Markdown that shows it unaltered.
+
+    In plain text every character that can open inline markup is backslash-escaped
+    (CommonMark), so no ``*``, ``_``, ``[``, ``<``, ``{``, ``|``, ``&``, ``$`` or backtick can
+    become emphasis, a link, a role, HTML, an entity, a table cell or math; math becomes MyST
+    inline math and a fragment inline code. Callers place the result after other text on a
+    line (never at a line's start, where ``#``, ``-`` or ``1.`` would start a block).
+    """
+    out = []
+    for kind, content in segments(text):
+        if kind == "text":
+            out.append(_md_text(content))
+        elif kind == "math":
+            out.append(f"${content.strip()}$")
+        else:
+            fence = "``" if "`" in content else "`"
+            pad = " " if content.startswith(("`", " ")) or content.endswith(("`", " ")) else ""
+            out.append(f"{fence}{pad}{content}{pad}{fence}")
+    return "".join(out)
+
+
+def to_html(text: str) -> str:
+    """Record text as HTML: math in Sphinx's inline-math span (MathJax typesets it, in the
+    book and in Jupyter), fragments in ``<code>``, everything else escaped."""
+    out = []
+    for kind, content in segments(text):
+        if kind == "text":
+            out.append(html.escape(content, quote=False))
+        elif kind == "math":
+            out.append(f'<span class="math notranslate nohighlight">\\({html.escape(content.strip(), quote=False)}\\)</span>')
+        else:
+            out.append(f'<code class="docutils literal notranslate">{html.escape(content, quote=False)}</code>')
+    return "".join(out)
+
+
 def anchor(claim_id: str) -> str:
     """The label of a claim's entry on the ledger page: ``claim-`` + the id, hyphenated."""
     return "claim-" + re.sub(r"[^a-z0-9]", "-", claim_id.lower())
@@ -146,30 +226,53 @@ class Record:
         return "\n".join(lines)
 
     def render_html(self) -> str:
-        """A compact block that wraps, linking to the claim's entry on the ledger page."""
+        """A compact block that wraps, linking to the claim's entry on the ledger page.
+
+        Every field is record text (:func:`to_html`): math typeset, fragments verbatim,
+        the rest escaped. The ``fs-record`` classes carry the colours (light and dark
+        mode, ``book/_static/firesales.css``); the inline style is the fallback elsewhere.
+        """
         e = html.escape
         colour = _COLOURS[self.status] if self.passed else "#c0392b"
         mark = NA_MARK if self.not_applicable else (MARK if self.passed else FAIL_MARK)
+        state = "na" if self.not_applicable else ("pass" if self.passed else "fail")
+        slug = self.status.replace(" ", "-")
         head = (
-            f'<span style="color:{colour};font-weight:bold">{mark}</span> '
-            f'<a href="../book/claims.html#{anchor(self.id)}"><code>{e(self.id)}</code></a> '
-            f'<span style="color:{colour};font-weight:bold">{e(self.status)}</span>'
-            f" · {e(self.method)} · {e(self.place)}"
+            f'<span class="fs-mark">{mark}</span> '
+            f'<a class="fs-id" href="../book/claims.html#{anchor(self.id)}"><code>{e(self.id)}</code></a> '
+            f'<span class="fs-status">{e(self.status)}</span>'
+            f' · <span class="fs-method">{e(self.method)}</span>'
+            f' · <span class="fs-field" data-field="place">{to_html(self.place)}</span>'
         )
-        rows = [head, f"<b>Claim.</b> {e(self.claim)}"]
-        labels = {"check": "Check", "printed": "Printed", "derived": "Derived"}
-        rows += [f"<b>{labels[k]}.</b> {e(getattr(self, k))}" for k in labels if getattr(self, k)]
-        if self.paper_numbers:
-            rows.append(f"<i>Tied to {e(TIED)}.</i>")
-        if self.not_applicable:
-            rows.append(f"<b>Not applicable here.</b> {e(self.not_applicable)}")
-        if not self.passed:
-            rows.append(f'<b style="color:#c0392b">Failed.</b> {e(self.failed or "the condition is false")}')
+        rows = [head]
+        for key, label in FIELD_LABELS:
+            value = self.not_applicable if key == "not_applicable" else getattr(self, key, "")
+            if key == "failed":
+                value = "" if self.passed else (self.failed or "the condition is false")
+            if value:
+                rows.append(f'<b>{e(label)}.</b> <span class="fs-field" data-field="{key}">{to_html(value)}</span>')
+            if key == "derived" and self.paper_numbers:
+                rows.append(f"<i>Tied to {e(TIED)}.</i>")
         style = (
             f"border-left:3px solid {colour};padding:0.15em 0.6em;margin:0.25em 0;"
             "font-size:0.86em;line-height:1.35;white-space:normal;overflow-wrap:anywhere"
         )
-        return f'<div class="ledger-record" style="{style}">' + "<br>".join(rows) + "</div>"
+        return (
+            f'<div class="ledger-record fs-record fs-{slug} fs-{state}" data-claim="{e(self.id)}" style="{style}">'
+            + "<br>".join(rows)
+            + "</div>"
+        )
+
+
+#: The fields of a record shown below its head line, with their labels in the notebooks.
+FIELD_LABELS = (
+    ("claim", "Claim"),
+    ("check", "Check"),
+    ("printed", "Printed"),
+    ("derived", "Derived"),
+    ("not_applicable", "Not applicable here"),
+    ("failed", "Failed"),
+)
 
 
 def _as_bool(condition) -> bool:

@@ -304,7 +304,48 @@ def _dedupe_inline_scripts(app, pagename, templatename, context, doctree) -> Non
         context["script_files"] = kept
 
 
+def _verbatim_transform():
+    from docutils import nodes
+    from sphinx.transforms import SphinxTransform
+
+    class KeepRecordTextVerbatim(SphinxTransform):
+        """Exempt claim records and figure captions from smart quotes.
+
+        Sphinx's SmartQuotes transform (priority 750) turns ``'`` and ``"`` into curly quotes,
+        ``--`` into a dash and ``...`` into an ellipsis. A record's text is shown as the
+        notebook recorded it (the record-text test compares them character for character),
+        so every ``fs-record`` container and ``fs-figure`` figure is marked not smart-quotable.
+        """
+
+        default_priority = 700
+
+        def apply(self, **kwargs):
+            for node in list(self.document.findall(nodes.Element)):
+                if {"fs-record", "fs-figure"} & set(node.get("classes", [])):
+                    node["support_smartquotes"] = False
+
+    return KeepRecordTextVerbatim
+
+
+def _unnumber_figures(app, env):
+    """Keep Sphinx from numbering figures: each carries its own number in its caption.
+
+    sphinx-proof forces ``numfig`` on, so Sphinx would prefix every labelled figure's
+    caption with "Fig. 1" above the paper's "Figure B1" (or the book's "Book figure 1",
+    set by ``plotting.save_figure``). The numbers Sphinx assigned are dropped before the
+    pages are written; labels and ``{ref}`` links to figures are unaffected.
+    """
+    for numbers in env.toc_fignumbers.values():
+        numbers.pop("figure", None)
+
+
 def setup(app):
-    """Sphinx extension ``firesales.offline``: repairs to what the theme puts in each page."""
+    """Sphinx extension ``firesales.offline``: repairs to what the theme puts in each page,
+    and claim records kept verbatim (no smart quotes)."""
     app.connect("html-page-context", _dedupe_inline_scripts, priority=900)
+    app.add_transform(_verbatim_transform())
+    from . import book
+
+    book.use_ipc_kernels()  # no "Kernel is running over TCP without encryption" per notebook
+    app.connect("env-check-consistency", _unnumber_figures)
     return {"version": MATHJAX_VERSION, "parallel_read_safe": True, "parallel_write_safe": True}

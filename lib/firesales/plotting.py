@@ -39,7 +39,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 
-__all__ = ["PALETTE", "STYLE", "use_style", "output_dir", "save_figure", "save_table", "fmt"]
+__all__ = ["PALETTE", "STYLE", "use_style", "output_dir", "save_figure", "save_table", "fmt", "rebase_figures"]
 
 #: Colour-blind safe palette (Okabe & Ito), in the order series are drawn.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -264,6 +264,81 @@ def _render(fig, stem: Path) -> bytes:
     return png
 
 
+#: The book's own figures are numbered per chapter as "Book figure 1", "Book figure 2"...
+#: (in the order a notebook shows them), a scheme no paper uses; a paper's figure keeps the
+#: paper's number ("Figure B1").
+BOOK_FIGURE = "Book figure"
+_book_figures = {"count": 0}
+_NUMBER = re.compile(r"^[A-Z]?[0-9]+[a-z]?$")
+
+
+def _figure_label(number: str | None) -> str:
+    if number is None:
+        _book_figures["count"] += 1
+        return f"{BOOK_FIGURE} {_book_figures['count']}"
+    number = str(number).strip()
+    if not _NUMBER.match(number):
+        raise ValueError(f"number must be a paper's figure number such as '3' or 'B1', got {number!r}")
+    return f"Figure {number}"
+
+
+def figure_markdown(name: str, label: str, caption: str, alt: str, stem: Path, *, here: Path | None = None) -> str:
+    """The MyST figure a notebook shows for a saved figure (rendered by the book as MyST).
+
+    The image is the saved PNG; the caption starts with the figure's number (``label``),
+    and links to the PDF and the CSV, which the build copies into the book
+    (``{download}``). Paths are relative to ``here`` (the kernel's working folder, where the
+    notebook is), never absolute. The figure's label is ``figure-<name>``: prose refers to
+    it as ``{ref}`Figure B1 <figure-kurlat-b1>```.
+    """
+    from .ledger import plain, to_markdown
+
+    here = Path.cwd() if here is None else here
+    rel = Path(os.path.relpath(stem, here)).as_posix()
+    alt = " ".join(plain(alt or caption).split())
+    return "\n".join(
+        [
+            f":::{{figure}} {rel}.png",
+            f":name: figure-{name}",
+            f":alt: {alt}",
+            ":figclass: fs-figure",
+            "",
+            f"**{label}.** {to_markdown(caption)} "
+            f"{{download}}`PDF <{rel}.pdf>` · {{download}}`CSV (data) <{rel}.csv>`",
+            ":::",
+        ]
+    )
+
+
+_FIGURE_PATHS = re.compile(r"(?P<lead>^:::\{figure\} |<)(?P<path>[^\s<>`]+\.(?:png|pdf|csv))(?=$|>)", re.M)
+
+
+def rebase_figures(nb, executed_in: Path, shown_from: Path) -> int:
+    """Rewrite the file paths of :func:`save_figure`'s figures in a notebook's outputs.
+
+    The paths are relative to the folder the notebook was executed in (``executed_in``); a
+    copy rendered from another folder (``shown_from``, e.g. ``make rerun``'s staging
+    folder) needs them relative to that one. Returns how many outputs were rewritten.
+    """
+    executed_in, shown_from = Path(executed_in).resolve(), Path(shown_from).resolve()
+
+    def move(m: re.Match) -> str:
+        target = (executed_in / m["path"]).resolve()
+        return m["lead"] + Path(os.path.relpath(target, shown_from)).as_posix()
+
+    count = 0
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            md = data.get("text/markdown")
+            if isinstance(md, list):
+                md = "".join(md)
+            if isinstance(md, str) and md.startswith(":::{figure} "):
+                data["text/markdown"] = _FIGURE_PATHS.sub(move, md)
+                count += 1
+    return count
+
+
 def save_figure(
     fig, name: str, data, caption: str, *, show: bool = True, number: str | None = None, alt: str = ""
 ) -> None:
@@ -271,24 +346,32 @@ def save_figure(
 
     ``name`` is the file stem and the figure's id (``"kurlat-fig1"``); ``data`` is a
     mapping of equal-length columns or a list of row dicts (long format for several
-    series); ``caption`` is one sentence that the reproducibility page lists. In a
-    notebook the saved PNG itself is displayed (whatever the matplotlib backend, so the
-    reader sees exactly the file in ``output/``), followed by the folded note of what was
-    saved (see :func:`_report`).
+    series); ``caption`` is one sentence (record text: ``$...$`` is math, backticks code)
+    that shows under the figure and that the reproducibility page lists.
 
     ``number`` is the paper's own number when the figure reproduces a paper's figure
-    (``"B1"`` shows as "Figure B1"); ``None`` for the book's own figures (numbered in the
-    book's scheme). ``alt`` says in one sentence what the figure shows (the image's alt text).
+    (``"B1"`` shows as "Figure B1"); ``None`` for the book's own figures, numbered
+    "Book figure 1", "Book figure 2"... in the order the notebook shows them. ``alt`` says
+    in one sentence what the figure shows (the image's alt text; the caption if empty).
+
+    In a notebook the figure is shown as a MyST figure (``text/markdown``, see
+    :func:`figure_markdown`): the saved PNG, its number and caption under it, and links to
+    its PDF and CSV. The ``text/plain`` form is the two lines the reproducibility page is
+    generated from (see :func:`_report`). Outside IPython the two lines are printed.
     """
     caption, names, rows, folder = _prepare(name, data, caption, "figures")
+    label = _figure_label(number) if show else None
     stem = folder / name
     _write_csv(stem.with_suffix(".csv"), names, rows)
-    png = _render(fig, stem)
+    _render(fig, stem)
+    text = f"Figure {name}: {_display_path(stem)}.{{pdf,png,csv}}\n    caption: {caption}"
     if show and _in_ipython():
-        from IPython.display import Image, display
+        from IPython.display import display
 
-        display(Image(data=png, format="png"))
-    _report("Figure", name, f"{_display_path(stem)}.{{pdf,png,csv}}", caption)
+        markdown = figure_markdown(name, label, caption, alt, stem)
+        display({"text/plain": text, "text/markdown": markdown}, raw=True)
+    else:
+        print(text)
     import matplotlib.pyplot as plt
 
     plt.close(fig)

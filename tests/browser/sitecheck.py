@@ -85,6 +85,9 @@ class Report:
     images: int = 0
     links: int = 0
     link_targets: set[str] = field(default_factory=set)
+    contrast_checks: int = 0
+    #: every figure image at the wide window: (page, src, natural width px, rendered width CSS px)
+    figures: list[tuple[str, str, int, float]] = field(default_factory=list)
     seconds: float = 0.0
 
     def kinds(self) -> set[str]:
@@ -258,9 +261,84 @@ _JS_WIDE = """(tolerance) => {
       found.push({kind: k, where, folded: folded(el), scroll: el.scrollWidth, client: el.clientWidth, what});
     });
   }
+  // table text may wrap between words only: a cell that lets words break anywhere
+  // ("questi|on") is reported (inline code, ids and paths, may break anywhere)
+  Array.from(document.querySelectorAll('td, th')).some(td => {
+    const cs = getComputedStyle(td);
+    if (cs.overflowWrap === 'anywhere' || cs.wordBreak === 'break-all' || cs.wordBreak === 'break-word') {
+      found.push({kind: 'word break', where: 'table cell', folded: folded(td), scroll: 0, client: 0,
+                  what: `overflow-wrap: ${cs.overflowWrap}, word-break: ${cs.wordBreak}: ` +
+                        JSON.stringify((td.innerText || '').trim().slice(0, 40))});
+      return true;
+    }
+    return false;
+  });
   closed.forEach(d => { d.open = false; });
   return found;
 }"""
+
+# At a phone's width (390 px): nothing may be wider than the window. The page's own width
+# is the test (document scrollWidth <= innerWidth); the elements reaching past the window's
+# right edge outside any box that scrolls or clips are named, to say what is too wide.
+_JS_NARROW = """() => {
+  const W = window.innerWidth;
+  const out = {scroll: document.documentElement.scrollWidth, window: W, culprits: []};
+  if (out.scroll <= W) return out;
+  const clipped = el => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden' || o === 'clip') return true;
+    }
+    return false;
+  };
+  for (const el of document.querySelectorAll('.bd-main *, .bd-header *, .bd-footer *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= W + 1 || clipped(el)) continue;
+    if (out.culprits.some(c => c.el.contains(el))) continue;
+    out.culprits.push({el, what: `<${el.tagName.toLowerCase()} class="${el.className}"> ${Math.round(r.width)} px: ` +
+                        JSON.stringify((el.innerText || '').trim().slice(0, 60))});
+    if (out.culprits.length >= 3) break;
+  }
+  out.culprits = out.culprits.map(c => c.what);
+  return out;
+}"""
+
+# Dark mode: the contrast ratio (WCAG) of text against its effective background, for the
+# book's own elements (claim records, their links and statuses, folds, the saved-files
+# label, figure captions) and the page's links, measured in the browser.
+_JS_CONTRAST = """(min) => {
+  const rgb = s => { const m = s.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const v = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  const lum = c => { const f = x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const background = el => {
+    for (let a = el; a; a = a.parentElement) {
+      const c = rgb(getComputedStyle(a).backgroundColor);
+      if (c && c[3] > 0.5) return c;
+    }
+    return [255, 255, 255, 1];  // the canvas: white when no element paints a background
+  };
+  const selectors = ['.fs-record', '.fs-record a', '.fs-record .fs-status', '.fs-record code',
+                     'details.firesales-saved summary', 'details.hide summary', '.toggle-details summary',
+                     'figure.fs-figure figcaption', '.bd-article a.reference', '.bd-article p'];
+  const found = []; let measured = 0;
+  for (const sel of selectors) {
+    const els = Array.from(document.querySelectorAll(sel)).filter(e => e.getClientRects().length).slice(0, 6);
+    for (const el of els) {
+      const fg = rgb(getComputedStyle(el).color), bg = background(el);
+      if (!fg) continue;
+      const l1 = lum(fg), l2 = lum(bg), ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+      measured++;
+      if (ratio < min) { found.push(`${sel}: ${ratio.toFixed(2)}:1 (${getComputedStyle(el).color} on rgb(${bg.slice(0, 3)})) ` +
+                                    JSON.stringify((el.innerText || '').trim().slice(0, 40))); break; }
+    }
+  }
+  return {measured, found};
+}"""
+
+#: the narrow window (a phone) and the contrast ratio text must reach in both themes
+NARROW = {"width": 390, "height": 844}
+MIN_CONTRAST = 4.5
 
 #: px a block may exceed its box before it counts as scrolling sideways (see _JS_WIDE)
 WIDE_TOLERANCE_PX = 0
@@ -405,12 +483,49 @@ def _check_page(context, base: str, root: Path, rel: str, report: Report, screen
     if not redirected:
         for w in page.evaluate(_JS_WIDE, WIDE_TOLERANCE_PX):
             fold = " (in a fold)" if w["folded"] else ""
+            if w["kind"] == "word break":
+                add("word break", f"{w['where']}{fold}: {w['what']}")
+                continue
             add(
                 f"wide {w['kind']}",
                 f"{w['where']}{fold}: {w['scroll']} px of content in {w['client']} px, {w['what']}",
             )
+        _check_screens(page, rel, add, report, screenshots if screenshot_pages(rel) else None)
     page.close()
     report.problems += problems
+
+
+_JS_FIGURES = """() => Array.from(document.querySelectorAll('figure img')).map(i => (
+  {src: i.getAttribute('src') || '', natural: i.naturalWidth, rendered: i.getBoundingClientRect().width}))"""
+
+
+def _check_screens(page, rel, add, report, screenshots) -> None:
+    """Figures' rendered widths and light and dark contrast at the wide window, then the
+    page at a phone's width."""
+    for f in page.evaluate(_JS_FIGURES):
+        report.figures.append((rel, f["src"], f["natural"], f["rendered"]))
+    for theme in ("light", "dark"):
+        page.evaluate("(t) => { document.documentElement.dataset.theme = t; document.documentElement.dataset.mode = t; }",
+                      theme)
+        got = page.evaluate(_JS_CONTRAST, MIN_CONTRAST)
+        report.contrast_checks += got["measured"]
+        for f in got["found"]:
+            add("low contrast", f"{theme} mode: {f}")
+    page.evaluate("() => { document.documentElement.dataset.theme = 'light'; document.documentElement.dataset.mode = 'light'; }")
+    # the theme animates its sidebars away when the window narrows: without transitions the
+    # screenshot shows the phone layout at once (what a reader loading the page on a phone sees)
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
+    page.set_viewport_size(NARROW)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    narrow = page.evaluate(_JS_NARROW)
+    if narrow["scroll"] > narrow["window"]:
+        add("wide at 390 px", f"the page is {narrow['scroll']} px wide in a {narrow['window']}-px window: "
+            + "; ".join(narrow["culprits"]))
+    if screenshots is not None:
+        shot = screenshots / (rel[: -len(".html")].replace("/", "__") + "@390.png")
+        page.screenshot(path=str(shot))
+        report.screenshots.append(shot)
+    page.set_viewport_size(VIEWPORT)
 
 
 #: browsers checking pages side by side (one per core on the 2-core machines this runs on)
@@ -503,6 +618,8 @@ def check_site(
         report.images += part.images
         report.links += part.links
         report.link_targets |= part.link_targets
+        report.contrast_checks += part.contrast_checks
+        report.figures += part.figures
     report.problems.sort(key=lambda p: order.get(p.page, 0))  # stable: a page's problems keep their order
     report.screenshots.sort()
     report.seconds = time.perf_counter() - start

@@ -44,6 +44,20 @@ def report(book_html) -> sitecheck.Report:
     return rep
 
 
+@pytest.fixture(scope="module")
+def browser(book_html):
+    """One headless Chromium and one local server for the tests that drive a page themselves."""
+    from playwright.sync_api import sync_playwright
+
+    with sitecheck.Server(book_html) as server, sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=sitecheck.CHROMIUM, headless=True, args=sitecheck.CHROMIUM_ARGS)
+        chromium.base = server.base
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
 def _problems(report, *kinds) -> list[str]:
     return [str(p) for p in report.problems if p.kind in kinds]
 
@@ -143,20 +157,17 @@ _JS_CAPACITY = """(n) => {
 }"""
 
 
-def test_an_88_character_code_line_fits_at_1280_px(book_html):
+def test_an_88_character_code_line_fits_at_1280_px(browser):
     """The promise behind the 88-character limit, on the book's own theme and fonts."""
-    from playwright.sync_api import sync_playwright
-
     chapter = next(p for p in toc_pages() if p.startswith("notebooks/"))
-    with sitecheck.Server(book_html) as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=sitecheck.CHROMIUM, headless=True, args=sitecheck.CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(viewport=sitecheck.VIEWPORT).new_page()
-            page.goto(server.base + chapter, wait_until="load")
-            page.evaluate("() => document.fonts.ready")
-            got = page.evaluate(_JS_CAPACITY, 88)
-        finally:
-            browser.close()
+    context = browser.new_context(viewport=sitecheck.VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(browser.base + chapter, wait_until="load")
+        page.evaluate("() => document.fonts.ready")
+        got = page.evaluate(_JS_CAPACITY, 88)
+    finally:
+        context.close()
     assert got["fits"] and got["chars"] >= 88, got
     assert got["wide"], f"a 100-character line fits too: the measure cannot fail ({got})"
 
@@ -169,20 +180,119 @@ def test_one_screenshot_per_chapter(report):
         assert (SCREENSHOTS / name).stat().st_size > 10_000, f"screenshot of {rel} is blank"
 
 
-def test_search_works_offline(book_html):
+def test_search_works_offline(browser):
     """The search page finds a chapter from the index shipped with the build."""
-    from playwright.sync_api import sync_playwright
-
-    with sitecheck.Server(book_html) as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=sitecheck.CHROMIUM, headless=True, args=sitecheck.CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            errors = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(server.base + "search.html?q=price", wait_until="load")
-            page.wait_for_selector("ul.search li", timeout=15_000)
-            hits = page.locator("ul.search li").count()
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(browser.base + "search.html?q=price", wait_until="load")
+        page.wait_for_selector("ul.search li", timeout=15_000)
+        hits = page.locator("ul.search li").count()
+    finally:
+        context.close()
     assert hits > 0, "searching the book for 'price' found nothing"
     assert not errors, errors
+
+
+#: the smallest text a figure may show at the 1280-px window, in CSS px
+MIN_FIGURE_TEXT_PX = 10.0
+
+
+def test_figure_text_is_at_least_10_css_px_at_1280(report):
+    """Tick labels and legends as rendered: the house style's smallest font (points) at the
+    PNG's resolution, scaled by the image's rendered width over its pixel width."""
+    from firesales import plotting
+
+    style = plotting.STYLE
+    sizes = [style["font.size"], style["legend.fontsize"]]  # tick labels are 'medium' = font.size
+    smallest_px = min(sizes) * style["savefig.dpi"] / 72  # in the PNG's pixels
+    assert report.figures, "no figure measured"
+    small = []
+    for rel, src, natural, rendered in report.figures:
+        assert natural > 0, f"{rel}: {src} did not load"
+        shown = smallest_px * rendered / natural
+        if shown < MIN_FIGURE_TEXT_PX:
+            small.append(f"{rel}: {src.rsplit('/', 1)[-1]} shows {min(sizes)}-pt text at {shown:.1f} CSS px "
+                         f"({natural} px wide, drawn {rendered:.0f} px wide)")
+    assert not small, f"{len(small)} figures with text under {MIN_FIGURE_TEXT_PX} px:\n  " + "\n  ".join(small)
+
+
+def test_no_table_breaks_a_word_mid_letter(report):
+    assert_none(report, "word break")
+
+
+def test_nothing_is_wider_than_a_phone(report):
+    """At 390 px no page scrolls sideways: claim ids wrap, wide tables and equations scroll
+    inside their own boxes."""
+    assert_none(report, "wide at 390 px")
+
+
+def test_text_is_legible_in_light_and_dark_mode(report):
+    """Claim records, their statuses and links, folds, the saved-files label, captions and
+    links reach a contrast ratio of 4.5:1 in both colour modes (measured in the browser)."""
+    assert report.contrast_checks > 100, f"only {report.contrast_checks} contrast measurements"
+    assert_none(report, "low contrast")
+
+
+def test_screenshots_at_both_widths(report):
+    shots = {p.name for p in report.screenshots}
+    for rel in toc_pages():
+        stem = rel[: -len(".html")].replace("/", "__")
+        assert {stem + ".png", stem + "@390.png"} <= shots, f"missing a screenshot of {rel}"
+
+
+_JS_SIDEBARS = """() => {
+  const shown = sel => { const el = document.querySelector(sel); if (!el) return false;
+    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+    return cs.visibility !== 'hidden' && cs.display !== 'none' && r.width > 50 && r.right > 0 && r.left < innerWidth; };
+  const visible = sel => { const el = document.querySelector(sel); return !!el && el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== 'hidden'; };
+  return {primary: shown('.bd-sidebar-primary'), secondary: shown('.bd-sidebar-secondary'),
+          primaryButton: visible('button.primary-toggle'), secondaryButton: visible('button.secondary-toggle'),
+          searchBoxes: Array.from(document.querySelectorAll('.search-button-field, .bd-search input'))
+                         .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden').length,
+          scroll: document.documentElement.scrollWidth};
+}"""
+
+
+#: a page with sections (so it has on-this-page contents) and little mathematics (fast)
+MENU_PAGE = "book/errata.html"
+
+
+def test_menu_and_on_this_page_buttons_open(browser):
+    """The hamburger opens the book's menu and the on-this-page button the page's contents,
+    on a phone, a tablet and a desktop (390, 800, 1280 px); one search box; the page no
+    wider than the window."""
+    found = {}
+    for width in (390, 800, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        try:
+            page = context.new_page()
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(browser.base + MENU_PAGE, wait_until="load")
+            before = page.evaluate(_JS_SIDEBARS)
+            opened = {}
+            for side in ("primary", "secondary"):
+                if not before[f"{side}Button"] or (before[side] and width >= 1200):
+                    opened[side] = before[side]  # shown beside the article: nothing to open
+                    continue
+                page.click(f"button.{side}-toggle")
+                page.wait_for_timeout(300)
+                opened[side] = page.evaluate(_JS_SIDEBARS)[side]
+                page.keyboard.press("Escape")
+                page.wait_for_timeout(300)
+                if page.evaluate(_JS_SIDEBARS)[side] != before[side]:
+                    page.goto(browser.base + MENU_PAGE, wait_until="load")
+            found[width] = (before, opened, errors)
+        finally:
+            context.close()
+    for width, (before, opened, errors) in found.items():
+        assert before["primaryButton"], f"no menu button at {width} px"
+        assert opened["primary"], f"the menu does not open at {width} px: {before}"
+        assert opened["secondary"], f"the on-this-page contents do not open at {width} px: {before}"
+        assert before["searchBoxes"] <= 1, f"{before['searchBoxes']} search boxes at {width} px"
+        assert before["scroll"] <= width, f"the page is {before['scroll']} px wide at {width} px"
+        assert not errors, errors

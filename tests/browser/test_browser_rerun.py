@@ -29,7 +29,7 @@ def test_rerun_page_renders_offline_and_fits(tmp_path, browser_ready):
     html = page.parent
     text = page.read_text(encoding="utf-8")
     assert "synthesis.demo.bound" in text and "ledger-record" in text, "no ledger block on the page"
-    assert "firesales-saved" in text and "<img" in text, "the figure or its saving note is missing"
+    assert ("firesales-saved" in text or "fs-figure" in text) and "<img" in text, "the figure is missing"
     assert offline.is_offline(html) and not note, f"MathJax is not shipped with the page: {note}"
     report = sitecheck.check_site(html)
     problems = [str(p) for p in report.problems if p.page == page.name and p.kind != "broken link"]

@@ -125,7 +125,13 @@ DEFECTS = {
         "",
         {"wide code"},
     ),
-    "wide_page": ('<div style="width: 3000px">a banner wider than the window</div>', "", {"wide page"}),
+    "wide_page": ('<div style="width: 3000px">a banner wider than the window</div>', "", {"wide page", "wide at 390 px"}),
+    # fits a 1280-px window, not a phone's 390 px (and scrolls in no box of its own)
+    "narrow_only": ('<div style="width: 600px">a block that fits a desktop only</div>', "", {"wide at 390 px"}),
+    # a table that lets words break mid-letter
+    "word_break": ('<table><tr><td style="overflow-wrap:anywhere">question</td></tr></table>', "", {"word break"}),
+    # a claim record whose text is too pale to read (contrast about 1.9:1 on white)
+    "low_contrast": ('<div class="fs-record" style="color:#bbbbbb">a pale record</div>', "", {"low contrast"}),
 }
 
 
@@ -155,7 +161,9 @@ def test_intact_site_passes(sites):
     assert report.problems == [], report.summary()
     assert report.pages == ["chapters/one.html", "chapters/two.html", "index.html"]
     assert report.math_pages == 3 and report.images == 3 and report.links >= 9
-    assert sorted(p.name for p in sites["shots"].iterdir()) == ["chapters__one.png", "chapters__two.png", "index.png"]
+    assert sorted(p.name for p in sites["shots"].iterdir()) == [
+        "chapters__one.png", "chapters__one@390.png", "chapters__two.png", "chapters__two@390.png",
+        "index.png", "index@390.png"]
 
 
 def test_intact_pages_of_the_broken_site_pass(sites):

@@ -52,7 +52,7 @@ def four_roads(kurlat: Mapping, cheng_robatto: Mapping, eisenbach_phelan: Mappin
         else:
             ax.set_ylim(0.0, 1.04)
         ax.set(title=title, xlabel=panel["xlabel"], ylabel=panel["ylabel"])
-        ax.legend(fontsize=8)
+        ax.legend()
     fig.subplots_adjust(hspace=0.45, wspace=0.3)
     plotting.save_figure(
         fig,
@@ -61,6 +61,10 @@ def four_roads(kurlat: Mapping, cheng_robatto: Mapping, eisenbach_phelan: Mappin
         "Each model against its own distress parameter: the price relative to its no-friction benchmark "
         "(Kurlat, Cheng & Robatto, Eisenbach & Phelan) and, for Fernando, the share of idiosyncratic "
         "liquidity risk that is priced (free of the arbitrary mean payoff).",
+        alt="Four panels, one per paper: the Kurlat price may rise or fall with the share of distressed "
+        "sellers depending on who holds the wealth; the Cheng & Robatto and Eisenbach & Phelan prices fall "
+        "with distress; Fernando's priced share of idiosyncratic risk rises from 1/M toward 1 with the "
+        "transaction cost.",
     )
 
 
