@@ -52,7 +52,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .book import _rel, environment
+from .book import _rel, environment, ipc_kernel_manager
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -698,13 +698,15 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]<>()#+!|$~])", r"\\\1", str(text))
 
 
-def render_html(executed: Path, folder: Path, *, offline: bool = True,
-                report: Report | None = None) -> tuple[Path | None, str]:
+def render_html(executed: Path, folder: Path, *, offline: bool = True, report: Report | None = None,
+                executed_in: Path | None = None) -> tuple[Path | None, str]:
     """Render an executed notebook with the book's configuration (Jupyter Book, one page).
 
     With a ``report``, the page opens with a banner (chapter, changed parameters, date and
     commit, the claims' counts) and ends with the claims report; the ledger blocks link to
     their claim's line in that report, so the page needs nothing outside its folder.
+    ``executed_in`` is the folder the kernel ran in (the figures' paths are relative to it;
+    default: the executed copy's folder).
     Returns the page and a note (what was not possible: MathJax from the CDN, a failure).
     """
     import nbformat
@@ -716,6 +718,9 @@ def render_html(executed: Path, folder: Path, *, offline: bool = True,
     nb = nbformat.read(executed, as_version=4)
     # citations resolve only with a bibliography on the page (the book has its own page)
     nb.cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    from .plotting import rebase_figures
+
+    rebase_figures(nb, executed_in or executed.parent, stage)  # figure paths, from the staging folder
     if report is not None:
         banner, summary = _report_cells(report)
         first = 1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0  # under the title
@@ -807,9 +812,7 @@ def rerun(notebook: str | Path, overrides: dict[str, object], *, runs: Path | No
                 str(path), str(executed), parameters=values, kernel_name=KERNEL, cwd=str(path.parent),
                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                 execution_timeout=CELL_TIMEOUT, allow_errors=True,
-                # the kernel's own log stays quiet below errors (no TCP-transport warning on a
-                # kernel that listens on this machine only)
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                kernel_manager_class=ipc_kernel_manager(),  # local sockets: no TCP-transport warning
             )
         except PapermillExecutionError:
             pass  # every cell ran; the cells that raised are read from the executed copy
@@ -821,7 +824,7 @@ def rerun(notebook: str | Path, overrides: dict[str, object], *, runs: Path | No
     report.seconds = time.perf_counter() - start
     if html:
         say("== rendering the executed copy (Jupyter Book, one page)")
-        report.html, report.html_note = render_html(executed, folder, report=report)
+        report.html, report.html_note = render_html(executed, folder, report=report, executed_in=path.parent)
     report.seconds = time.perf_counter() - start
     (folder / "report.md").write_text(report.text() + "\n", encoding="utf-8")
     return report
