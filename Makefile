@@ -116,9 +116,9 @@ latex:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(LATEX_DEBS) >/dev/null; \
 	  else echo "error: the PDF needs xelatex: sudo apt-get install $(LATEX_DEBS)"; exit 1; fi; }
 
-# The whole book as one PDF, from the committed outputs (nbval proves them reproducible):
-# output/pdf/firesales.pdf with its LaTeX log; `make book` offers it in the download menu
-# when it was built from the same commit.
+# The whole book as one PDF, executing every notebook as `make book` does (the figures the
+# pages show live in output/, which a fresh clone lacks): output/pdf/firesales.pdf with its
+# LaTeX log; `make book` offers it in the download menu when built from the same commit.
 pdf: $(STAMP) latex
 	@$(TIMER); \
 	$(PY) -m firesales.publish pdf

@@ -248,6 +248,47 @@ def test_past_margin_finds_a_word_beyond_the_text_block(tmp_path):
     assert len(problems) == 1 and "beyond" in problems[0]
 
 
+def test_the_pdf_leaves_folded_cells_out_and_lets_long_tables_break():
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    def cell(*tags):
+        c = nodes.container(classes=["cell"] + [f"tag_{t}" for t in tags])
+        c += nodes.container("", nodes.literal_block(text="code"), classes=["cell_input"])
+        c += nodes.container("", nodes.literal_block(text="out"), classes=["cell_output"])
+        return c
+
+    def table(rows):
+        group = nodes.tgroup(cols=2)
+        group += [nodes.colspec(colwidth=1), nodes.colspec(colwidth=1)]
+        body = nodes.tbody()
+        for i in range(rows):
+            body += nodes.row("", nodes.entry("", nodes.paragraph(text=f"claim.id_{i}.with.dots")),
+                              nodes.entry("", nodes.paragraph(text="x" * 80)))
+        group += body
+        return nodes.table("", group)
+
+    doc = new_document("<test>")
+    doc += [cell(), cell("hide-input"), cell("hide-cell", "firesales-install"), cell("hide-output"),
+            table(3), table(20)]
+    latex = types.SimpleNamespace(builder=types.SimpleNamespace(format="latex"))
+    publish._drop_folded_cells(latex, doc, "page")
+    cells = [c for c in doc.children if "cell" in c.get("classes", [])]
+    assert len(cells) == 3  # the hide-cell one is gone
+    kinds = [[k for child in c.children for k in child["classes"]] for c in cells]
+    assert kinds == [["cell_input", "cell_output"], ["cell_output"], ["cell_input"]]
+    short, long = doc.findall(nodes.table)
+    assert "longtable" not in short["classes"] and {"longtable", "colwidths-given"} <= set(long["classes"])
+    widths = [s["colwidth"] for s in long.findall(nodes.colspec)]
+    assert widths[1] > widths[0]  # the column with more text gets more of the line
+    assert any("allowbreak" in r.astext() for r in long.findall(nodes.raw))  # claim.id_3. may break
+    html = types.SimpleNamespace(builder=types.SimpleNamespace(format="html"))
+    doc2 = new_document("<test>")
+    doc2 += cell("hide-cell")
+    publish._drop_folded_cells(html, doc2, "page")
+    assert len(doc2.children) == 1  # the pages keep them, folded
+
+
 # ------------------------------------------------------------------ launch (make test-launch)
 @pytest.mark.launch
 @pytest.mark.skipif(os.environ.get("FIRESALES_LAUNCH_TEST") != "1", reason="slow: make test-launch")

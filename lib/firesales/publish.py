@@ -351,13 +351,14 @@ def pdf_for_this_commit() -> Path | None:
     return pdf if same and meta.get("fingerprint") == c["fingerprint"] else None
 
 
-def build_pdf() -> int:
+def build_pdf(*, execute: bool = True) -> int:
     """``make pdf``: the whole book through Sphinx's LaTeX builder and xelatex (latexmk).
 
-    Renders the committed outputs (``make test`` proves them reproducible), so it takes
-    seconds for the LaTeX and about as long again for xelatex. The PDF and a stamp (version,
-    commit) go to ``output/pdf/``; ``make book`` offers it in the download menu when the
-    stamp matches the commit it builds.
+    Executes every notebook as ``make book`` does (a fresh clone has no ``output/`` for the
+    figures the pages show), unless ``execute=False`` (render the committed outputs: quicker
+    when ``output/`` is current). The PDF, its LaTeX log and a stamp (version, commit) go to
+    ``output/pdf/``; ``make book`` offers it in the download menu when the stamp matches
+    the commit it builds.
     """
     import yaml
 
@@ -371,11 +372,12 @@ def build_pdf() -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     config = _config()
-    config["execute"]["execute_notebooks"] = "off"
+    if not execute:
+        config["execute"]["execute_notebooks"] = "off"
     config_path = work / "_config.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    print("== LaTeX from the committed outputs (Jupyter Book's LaTeX builder; strict: -n -W --keep-going)",
-          flush=True)
+    mode = "executing every notebook" if execute else "from the committed outputs"
+    print(f"== LaTeX, {mode} (Jupyter Book's LaTeX builder; strict: -n -W --keep-going)", flush=True)
     cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--builder", "latex",
            "--path-output", str(work), "--config", str(config_path), "--all", "-n", "-W", "--keep-going"]
     log = work / "sphinx.log"
@@ -515,6 +517,8 @@ def check_pdf(pdf: Path | None = None, log: Path | None = None) -> int:
         end = _find_title(body, titles[i + 1], start + 1) if i + 1 < len(titles) else len(body)
         if start < 0 or not _numbered(first).search(body, start, end if end > 0 else len(body)):
             problems.append(f"{first!r} (the paper's numbering) not found in the chapter {titles[i]!r}")
+    if "FIRESALES_SOURCE" in text:
+        problems.append("the folded install cell is in the PDF (folded cells are left out)")
     if log.is_file():
         missing = sorted({ln.strip() for ln in log.read_text(encoding="utf-8", errors="replace").splitlines()
                           if "Missing character" in ln})
@@ -762,7 +766,8 @@ def main(argv: list[str] | None = None) -> int:
     bd = sub.add_parser("binder", help="binder/ from requirements.txt")
     bd.add_argument("--write", action="store_true")
     bd.add_argument("--check", action="store_true")
-    sub.add_parser("pdf", help="build the whole book as one PDF into output/pdf/")
+    pf = sub.add_parser("pdf", help="build the whole book as one PDF into output/pdf/")
+    pf.add_argument("--no-execute", action="store_true", help="render the committed outputs, do not re-run")
     cp = sub.add_parser("check-pdf", help="check a built PDF")
     cp.add_argument("pdf", nargs="?", type=Path)
     args = parser.parse_args(argv)
@@ -778,7 +783,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "binder":
         return binder(write=args.write)
     if args.command == "pdf":
-        return build_pdf()
+        return build_pdf(execute=not args.no_execute)
     return check_pdf(args.pdf)
 
 
