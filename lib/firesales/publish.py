@@ -685,15 +685,16 @@ def _long_table(table, rows) -> None:
 
 
 def _download_button(app, pagename, templatename, context, doctree) -> None:
-    """Offer the whole-book PDF in the download menu, when it was built for this commit."""
+    """The download menu: its browser-print entry says what it is ("print page", not ".pdf"),
+    and the whole-book PDF is offered when it was built for this commit."""
     pdf = getattr(app, "firesales_pdf", None)
-    if not pdf:
-        return
     for button in context.get("header_buttons", []):
-        if button.get("label") == "download-buttons":
-            for b in button["buttons"]:
-                if b.get("label") == "download-pdf-button":
-                    b["text"], b["tooltip"] = "print page", "Print this page (the browser's PDF)"
+        if button.get("label") != "download-buttons":
+            continue
+        for b in button["buttons"]:
+            if b.get("label") == "download-pdf-button":
+                b["text"], b["tooltip"] = "print page", "Print this page (the browser's PDF)"
+        if pdf:
             button["buttons"].append({
                 "type": "link",
                 "url": context["pathto"](f"_downloads/{pdf}", 1),
