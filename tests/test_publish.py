@@ -102,6 +102,37 @@ def test_every_page_footer_shows_version_and_commit(monkeypatch, url):
     assert "firesales" in config.latex_elements["extrapackages"]
 
 
+@pytest.mark.parametrize("pdf", [None, "firesales-9.9.9.pdf"])
+def test_download_menu_offers_the_book_pdf_only_when_built_for_this_commit(pdf):
+    def context():
+        group = {"label": "download-buttons", "buttons": [
+            {"label": "download-source-button", "text": ".ipynb"},
+            {"label": "download-pdf-button", "text": ".pdf", "tooltip": "Print to PDF"}]}
+        return {"header_buttons": [group], "pathto": lambda uri, resource=0: f"../{uri}"}
+
+    app = types.SimpleNamespace(firesales_pdf=pdf, firesales_commit=publish.commit())
+    ctx = context()
+    publish._download_button(app, "notebooks/kurlat", "page.html", ctx, None)
+    buttons = ctx["header_buttons"][0]["buttons"]
+    assert buttons[1]["text"] == "print page"  # the browser's print, named for what it does
+    books = [b for b in buttons if b.get("label") == "download-book-pdf-button"]
+    assert len(books) == (1 if pdf else 0)
+    if pdf:
+        assert books[0]["url"] == f"../_downloads/{pdf}"
+
+
+def test_the_pdf_stamp_ties_the_pdf_to_its_commit(tmp_path, monkeypatch):
+    monkeypatch.setattr(publish, "PDF_DIR", tmp_path)
+    assert publish.pdf_for_this_commit() is None
+    (tmp_path / "firesales.pdf").write_bytes(b"%PDF-1.5\n")
+    c = publish.commit()
+    stamp = {"version": publish.version(), "sha": c["sha"], "fingerprint": c["fingerprint"]}
+    (tmp_path / "firesales.json").write_text(json.dumps(stamp))
+    assert publish.pdf_for_this_commit() == (tmp_path / "firesales.pdf" if c["sha"] else None)
+    (tmp_path / "firesales.json").write_text(json.dumps(dict(stamp, sha="0" * 40)))
+    assert publish.pdf_for_this_commit() is None  # built from another commit: not offered
+
+
 # ------------------------------------------------------------------ the install cell
 def _notebook_copy(tmp_path: Path, name: str = "kurlat") -> Path:
     dest = tmp_path / f"{name}.ipynb"
