@@ -294,8 +294,9 @@ def test_the_pdf_leaves_folded_cells_out_and_lets_long_tables_break():
         group += [nodes.colspec(colwidth=1), nodes.colspec(colwidth=1)]
         body = nodes.tbody()
         for i in range(rows):
+            math = nodes.math(text=r"\tilde\theta_i.with_a_long_subscript")
             body += nodes.row("", nodes.entry("", nodes.paragraph(text=f"claim.id_{i}.with.dots")),
-                              nodes.entry("", nodes.paragraph(text="x" * 80)))
+                              nodes.entry("", nodes.paragraph("", "x" * 80, math)))
         group += body
         return nodes.table("", group)
 
@@ -313,6 +314,7 @@ def test_the_pdf_leaves_folded_cells_out_and_lets_long_tables_break():
     widths = [s["colwidth"] for s in long.findall(nodes.colspec)]
     assert widths[1] > widths[0]  # the column with more text gets more of the line
     assert any("allowbreak" in r.astext() for r in long.findall(nodes.raw))  # claim.id_3. may break
+    assert all(m.astext() == r"\tilde\theta_i.with_a_long_subscript" for m in long.findall(nodes.math))
     html = types.SimpleNamespace(builder=types.SimpleNamespace(format="html"))
     doc2 = new_document("<test>")
     doc2 += cell("hide-cell")

@@ -612,6 +612,10 @@ def _config_inited(app, config) -> None:
     config.latex_additional_files = list(config.latex_additional_files or []) + extra
     elements = dict(config.latex_elements or {})
     elements.setdefault("extrapackages", "")
+    # _config.yml's numfig (the LaTeX extensions turn Sphinx's on again for their own use)
+    numfig = ((cfg.get("sphinx") or {}).get("config") or {}).get("numfig", True)
+    if numfig is False:  # one numbering, the papers': LaTeX adds no "Fig. 2.1" of its own
+        elements["extrapackages"] += "\n\\def\\firesalesnonumfig{}"
     elements["extrapackages"] += "\n\\usepackage{firesales}\n"
     # code and outputs wrap at the margin (also inside long words); no index pages
     elements.setdefault("sphinxsetup", "verbatimwrapslines=true, verbatimforcewraps=true, "
@@ -648,7 +652,7 @@ def _drop_folded_cells(app, doctree, docname) -> None:
         if len(rows) > 12 or len(table.astext()) > 1500:
             _long_table(table, rows)
         for text in list(table.findall(nodes.Text)):
-            if not _LONG_WORD.search(text.astext()):
+            if not _LONG_WORD.search(text.astext()) or _in_math_or_raw(text):
                 continue
             parts = re.split(r"(?<=[._/])(?=[^\s._/])", text.astext())
             new = []
@@ -662,6 +666,17 @@ def _drop_folded_cells(app, doctree, docname) -> None:
 
 
 _LONG_WORD = re.compile(r"[^\s]{12,}")
+
+
+def _in_math_or_raw(node) -> bool:
+    """Inside mathematics, raw output or a code block: no break points may be added there."""
+    from docutils import nodes
+
+    while node is not None:
+        if isinstance(node, (nodes.math, nodes.math_block, nodes.raw, nodes.literal_block)):
+            return True
+        node = node.parent
+    return False
 
 
 def _long_table(table, rows) -> None:
