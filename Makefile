@@ -107,13 +107,15 @@ test-workflows: $(STAMP)
 	@$(CHECK_WORKFLOWS)
 
 # Debian's TeX for `make pdf` (xelatex, latexmk, the LaTeX packages and the FreeFont
-# family the pages' Greek letters need; about 80 MB); installed when missing, as Chromium is.
-LATEX_DEBS = texlive-xetex latexmk texlive-latex-extra texlive-fonts-recommended fonts-freefont-otf
+# family the pages' Greek letters need; about 80 MB) and poppler-utils for its checks;
+# installed when missing, as Chromium is.
+LATEX_DEBS = texlive-xetex latexmk texlive-latex-extra texlive-fonts-recommended fonts-freefont-otf poppler-utils
 latex:
-	@{ command -v xelatex && command -v latexmk && kpsewhich tabulary.sty && fc-list | grep -q FreeSerif; } >/dev/null 2>&1 || { \
+	@{ command -v xelatex && command -v latexmk && command -v pdftotext && command -v pdffonts \
+	  && kpsewhich tabulary.sty && fc-list | grep -q FreeSerif; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "== installing Debian's $(LATEX_DEBS) for the PDF (first run only, about 45 s)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(LATEX_DEBS) >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LATEX_DEBS) >/dev/null; \
 	  else echo "error: the PDF needs xelatex: sudo apt-get install $(LATEX_DEBS)"; exit 1; fi; }
 
 # The whole book as one PDF, executing every notebook as `make book` does (the figures the
