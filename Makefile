@@ -112,7 +112,7 @@ test-workflows: $(STAMP)
 LATEX_DEBS = texlive-xetex latexmk texlive-latex-extra texlive-fonts-recommended fonts-freefont-otf poppler-utils
 latex:
 	@{ command -v xelatex && command -v latexmk && command -v pdftotext && command -v pdffonts \
-	  && kpsewhich tabulary.sty && fc-list | grep -q FreeSerif; } >/dev/null 2>&1 || { \
+	  && kpsewhich tabulary.sty && [ -n "$$(fc-list FreeSerif)" ]; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "== installing Debian's $(LATEX_DEBS) for the PDF (first run only, about 45 s)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LATEX_DEBS) >/dev/null; \
