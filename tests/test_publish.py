@@ -337,9 +337,13 @@ def test_a_downloaded_notebook_runs_in_a_fresh_venv_with_only_the_pins(tmp_path)
     subprocess.run(pip + ["-r", str(ROOT / "requirements.txt")], check=True)
     probe = subprocess.run([str(py), "-c", "import firesales"], capture_output=True, text=True)
     assert probe.returncode != 0, "the fresh venv must not hold firesales before the install cell"
-    wheels = tmp_path / "wheels"
+    wheels, source = tmp_path / "wheels", tmp_path / "source"  # built from a copy: no build/ in the tree
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(ROOT / "lib", source / "lib", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(wheels), str(ROOT)], check=True)
+                    "-w", str(wheels), str(source)], check=True)
     wheel = next(wheels.glob(f"firesales-{publish.version()}-*.whl"))
     reader = tmp_path / "downloads"
     reader.mkdir()
