@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: venv chromium book book-offline test test-browser test-rerun bench pages lint execute rerun clean help
+.PHONY: venv chromium latex book book-offline test test-browser test-workflows pdf test-pdf test-launch test-rerun ci bench pages lint execute rerun clean help
 
 help:
 	@echo "make book   - fresh strict build of the book, executing every notebook (_build/html);"
@@ -18,6 +18,10 @@ help:
 	@echo "make test   - lib tests, nbval on every notebook, ledger checks, strict build, browser test"
 	@echo "make book-offline - make book, failing if MathJax cannot be shipped with it"
 	@echo "make test-browser - the book from committed outputs + every page in headless Chromium"
+	@echo "make pdf    - the whole book as one PDF (xelatex): output/pdf/firesales.pdf"
+	@echo "make test-pdf - make pdf, then check it (fonts embedded, titles, Proposition 1, log, margins)"
+	@echo "make test-launch - a downloaded chapter notebook runs in a fresh venv (pins + install cell)"
+	@echo "make ci     - what CI runs: make test, make test-pdf, make test-launch"
 	@echo "make bench  - measure notebooks (wall + CPU), floor, make test, make book, solvers; publish in README"
 	@echo "make execute NB=notebooks/x.ipynb - run a notebook top to bottom, save outputs"
 	@echo "make rerun NB=kurlat P=\"LAM=0.4\" - re-run a chapter at your parameters (output/runs/), claims report"
@@ -82,16 +86,58 @@ PYTEST_N ?= 2
 
 test: $(STAMP) chromium
 	@$(TIMER); \
-	$(STEP) "[1/4] pytest: the library, the falsification suite, every notebook executed in order feeding up-to-date pages"; \
-	$(PY) -m pytest -q -n $(PYTEST_N) --dist worksteal tests -m "not browser and not sweep"; \
-	$(STEP) "[2/4] nbval: re-execute every notebook and compare with its committed outputs"; \
+	$(STEP) "[1/5] the workflow files: GitHub's workflow schema and zizmor (about 1 s)"; \
+	$(CHECK_WORKFLOWS); \
+	$(STEP) "[2/5] pytest: the library, the falsification suite, every notebook executed in order feeding up-to-date pages"; \
+	$(PY) -m pytest -q -n $(PYTEST_N) --dist worksteal tests -m "not browser and not launch and not sweep"; \
+	$(STEP) "[3/5] nbval: re-execute every notebook and compare with its committed outputs"; \
 	nbs=$$($(PY) -c 'from firesales.book import notebook_paths, _rel; print(" ".join(_rel(p) for p in notebook_paths()))'); \
 	$(NBVAL) -n $(PYTEST_N) --dist loadfile $$nbs; \
-	$(STEP) "[3/4] strict book build from the committed outputs (what make book builds, without re-running)"; \
+	$(STEP) "[4/5] strict book build from the committed outputs (what make book builds, without re-running)"; \
 	$(BUILD) --no-execute; \
-	$(STEP) "[4/4] every page of the book in headless Chromium (screenshots: output/screenshots)"; \
+	$(STEP) "[5/5] every page of the book in headless Chromium (screenshots: output/screenshots)"; \
 	$(BROWSER_TEST); \
-	$(STEP) "all four steps passed"
+	$(STEP) "all five steps passed"
+
+# The publishing workflow (.github/workflows) against the schema check-jsonschema vendors
+# from SchemaStore, and zizmor's security audits; both offline, pinned in requirements.txt.
+CHECK_WORKFLOWS = $(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml \
+	&& $(VENV)/bin/zizmor --offline --no-progress .github/workflows/
+
+test-workflows: $(STAMP)
+	@$(CHECK_WORKFLOWS)
+
+# Debian's TeX for `make pdf` (xelatex, latexmk, the LaTeX packages and the FreeFont
+# family the pages' Greek letters need; about 80 MB) and poppler-utils for its checks;
+# installed when missing, as Chromium is.
+LATEX_DEBS = texlive-xetex latexmk texlive-latex-extra texlive-fonts-recommended fonts-freefont-otf poppler-utils
+latex:
+	@{ command -v xelatex && command -v latexmk && command -v pdftotext && command -v pdffonts \
+	  && kpsewhich tabulary.sty && [ -n "$$(fc-list FreeSerif)" ]; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "== installing Debian's $(LATEX_DEBS) for the PDF (first run only, about 45 s)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LATEX_DEBS) >/dev/null; \
+	  else echo "error: the PDF needs xelatex: sudo apt-get install $(LATEX_DEBS)"; exit 1; fi; }
+
+# The whole book as one PDF, executing every notebook as `make book` does (the figures the
+# pages show live in output/, which a fresh clone lacks): output/pdf/firesales.pdf with its
+# LaTeX log; `make book` offers it in the download menu when built from the same commit.
+pdf: $(STAMP) latex
+	@$(TIMER); \
+	$(PY) -m firesales.publish pdf
+
+test-pdf: pdf
+	@$(PY) -m firesales.publish check-pdf
+
+# A chapter notebook as a reader downloads it, run top to bottom in a fresh venv holding only
+# requirements.txt; its install cell installs firesales from a wheel of this checkout.
+# Slow (a venv and ~120 packages): not part of `make test`; CI runs it.
+test-launch: $(STAMP)
+	@$(TIMER); \
+	FIRESALES_LAUNCH_TEST=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_publish.py -m launch
+
+# What CI runs (.ci/run): the README's test command, then the PDF, the launch and the re-run sweep.
+ci: test test-pdf test-launch test-rerun
 
 book-offline: $(STAMP)
 	@$(TIMER); \
