@@ -233,3 +233,37 @@ def test_not_applicable_record_shows_the_reason(capsys):
     assert 'data-field="not_applicable"' in rec.render_html() and "fs-na" in rec.render_html()
     (parsed,) = ledger.parse_records(rec.render())
     assert parsed.not_applicable == "needs $\\mu > 1/2$, here 0.4"
+
+
+# ---------------------------------------------------------------- one error, one erratum
+def _erratum(cid, root=""):
+    return ledger.Record(cid, "erratum", "symbolic", "eq. (1)", "false as printed", "a = 2 against 1",
+                         "p = 1", "p = 2", consequence_of=root)
+
+
+def test_a_consequence_names_its_root_and_survives_the_text_form():
+    r = _erratum("fernando.b", "fernando.a")
+    back = ledger.parse_records(r.render())[0]
+    assert back.consequence_of == "fernando.a" and back.render() == r.render()
+    assert 'href="../book/claims.html#claim-fernando-a"' in r.render_html()
+
+
+@pytest.mark.parametrize("status, root", [("conflict", "fernando.a"), ("erratum", "not an id"),
+                                          ("erratum", "fernando.b")])
+def test_only_an_erratum_can_be_a_consequence_of_another(status, root):
+    with pytest.raises(ValueError, match="consequence_of"):
+        ledger.check("fernando.b", False, status=status, method="symbolic", place="eq. (1)", claim="c",
+                     detail="a = 2 against 1", printed="p = 1", derived="p = 2", consequence_of=root)
+
+
+def test_errata_count_errors_once_and_their_consequences_apart():
+    from firesales import book
+
+    records = [_erratum("fernando.a"), _erratum("fernando.b", "fernando.a"), _erratum("fernando.c", "fernando.a")]
+    book.check_consequences(records)
+    row = next(line for line in book.status_counts(records).splitlines() if line.startswith("| Fernando"))
+    assert "| 1 (+2) |" in row and row.endswith("| 3 | 3 |")
+    with pytest.raises(ValueError, match="not a root erratum"):
+        book.check_consequences([_erratum("fernando.b", "fernando.a")])
+    with pytest.raises(ValueError, match="not a root erratum"):
+        book.check_consequences(records + [_erratum("fernando.d", "fernando.b")])

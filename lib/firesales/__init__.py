@@ -5,4 +5,10 @@ One module per paper (:mod:`firesales.kurlat`, :mod:`firesales.cheng_robatto`,
 (:mod:`firesales.numerics`, :mod:`firesales.plotting`, :mod:`firesales.ledger`).
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+try:
+    __version__ = _version("firesales")  # pyproject.toml's, the one place it is written
+except PackageNotFoundError:  # pragma: no cover - an unpacked copy, not installed
+    __version__ = "unknown"

@@ -298,20 +298,36 @@ def _by_paper(records: list[Record]):
             yield prefix, paper, rows
 
 
-def status_counts(records: list[Record]) -> str:
-    """Markdown table: claims by status for each paper, the paper's own claims apart."""
-    from collections import Counter
+def check_consequences(records: list[Record]) -> None:
+    """One error, one erratum: every ``consequence_of`` names an erratum that is a root."""
+    roots = {r.id: r for r in records if r.status == "erratum" and not r.consequence_of}
+    for r in records:
+        if r.consequence_of and r.consequence_of not in roots:
+            raise ValueError(f"{r.id} is recorded as a consequence of {r.consequence_of!r}, which is not a root "
+                             "erratum in the ledger")
 
+
+def _count(rows: list[Record], status: str, bold: bool = False) -> str:
+    """A cell of the counts table; an erratum's consequences are counted apart: ``1 (+2)``."""
+    n = sum(r.status == status and not r.consequence_of for r in rows)
+    extra = sum(r.status == status and bool(r.consequence_of) for r in rows)
+    text = (str(n) if n or extra else "·") + (f" (+{extra})" if extra else "")
+    return f"**{text}**" if bold else text
+
+
+def status_counts(records: list[Record]) -> str:
+    """Markdown table: claims by status for each paper, the paper's own claims apart.
+
+    The erratum column counts errors of the paper, one each; statements that follow from one
+    of them are shown as ``(+n)`` beside it (they are in the statements' count)."""
     head = "| paper | " + " | ".join(STATUSES) + " | the paper's statements | all |"
     out = [head, "|---|" + "---:|" * (len(STATUSES) + 2)]
     for _, paper, rows in _by_paper(records):
-        c = Counter(r.status for r in rows)
-        cells = [str(c[s]) if c[s] else "·" for s in STATUSES]
-        own = sum(c[s] for s in PAPER_STATUSES)
-        out.append(f"| {paper} | " + " | ".join(cells) + f" | {own} | {len(rows)} |")
-    c = Counter(r.status for r in records)
-    own = sum(c[s] for s in PAPER_STATUSES)
-    out.append("| **all** | " + " | ".join(f"**{c[s]}**" for s in STATUSES) + f" | **{own}** | **{len(records)}** |")
+        own = sum(r.status in PAPER_STATUSES for r in rows)
+        out.append(f"| {paper} | " + " | ".join(_count(rows, s) for s in STATUSES) + f" | {own} | {len(rows)} |")
+    own = sum(r.status in PAPER_STATUSES for r in records)
+    out.append("| **all** | " + " | ".join(_count(records, s, True) for s in STATUSES)
+               + f" | **{own}** | **{len(records)}** |")
     return "\n".join(out)
 
 
@@ -359,7 +375,9 @@ def _entry(r: Record) -> list[str]:
     head = [f"`{r.id}` {_badge(r.status)} · *{r.method}* · {to_markdown(r.place)}"]
     fields = record_fields(r)
     tied = " Compares with the paper's printed numbers." if r.paper_numbers else ""
-    return [f"({anchor(r.id)})=", *_record_block(r, head, fields, f"Checked in {where}.{tied}")]
+    root = (f" A consequence of the erratum {{ref}}`{r.consequence_of} <{anchor(r.consequence_of)}>`: one error "
+            "of the paper, recorded once." if r.consequence_of else "")
+    return [f"({anchor(r.id)})=", *_record_block(r, head, fields, f"Checked in {where}.{tied}{root}")]
 
 
 def _status_legend() -> list[str]:
@@ -367,6 +385,7 @@ def _status_legend() -> list[str]:
 
 
 def claims_page(records: list[Record]) -> str:
+    check_consequences(records)
     out = [
         "(claims-ledger)=",
         "# Claims ledger",
@@ -383,6 +402,9 @@ def claims_page(records: list[Record]) -> str:
         "but `extension`: the book's own results are never counted among a paper's claims.",
         "",
         status_counts(records),
+        "",
+        "An error of a paper is one erratum however many statements follow from it: those "
+        "are recorded as its consequences, shown as (+n) beside the count and linked to it.",
         "",
         "**Status** says whose statement it is and what the check established:",
         "",
@@ -448,11 +470,22 @@ def errata_page(records: list[Record]) -> str:
             out += ["None recorded.", ""]
         for _, paper, rows in _by_paper(part):
             out += [f"### {paper}", ""]
-            for r in rows:
-                out += [f"#### {to_markdown(r.place)}: `{r.id}`", ""]
+            # a root erratum, then the statements that follow from it
+            ordered = [r for r in rows if not r.consequence_of]
+            for root in list(ordered):
+                at = ordered.index(root) + 1
+                ordered[at:at] = [r for r in rows if r.consequence_of == root.id]
+            ordered += [r for r in rows if r not in ordered]
+            for r in ordered:
+                if r.consequence_of:
+                    out += [f"##### A consequence: {to_markdown(r.place)}: `{r.id}`", ""]
+                else:
+                    out += [f"#### {to_markdown(r.place)}: `{r.id}`", ""]
                 fields = record_fields(r)
                 where = _link(r.extra["notebook"], r.extra["section"], r.extra["anchor"])
                 tail = f"Checked ({r.method}) in {where}; {{ref}}`ledger entry <{anchor(r.id)}>`."
+                if r.consequence_of:
+                    tail += f" It follows from `{r.consequence_of}` above: one error, recorded once."
                 out += _record_block(r, [], fields, tail)
     return "\n".join(out)
 

@@ -88,7 +88,7 @@ _ID = re.compile(r"^[a-z_]+(\.[A-Za-z0-9_\-]+)+$")
 _HEAD = re.compile(
     r"^(?P<mark>[✓✗–]) (?P<id>\S+) · (?P<status>[a-z ]+) · (?P<method>[a-z ]+) · (?P<place>.+)$"
 )
-_FIELD = re.compile(r"^    (?P<key>claim|check|printed|derived|tied to|failed|not applicable): (?P<value>.*)$")
+_FIELD = re.compile(r"^    (?P<key>claim|check|printed|derived|consequence of|tied to|failed|not applicable): (?P<value>.*)$")
 _COLOURS = {
     "verified": "#1b7f3b",
     "extension": "#1f5fa8",
@@ -203,6 +203,7 @@ class Record:
     passed: bool = True
     failed: str = ""  # report mode: why the condition did not hold
     not_applicable: str = ""  # why the paper's condition for the claim fails at these parameters
+    consequence_of: str = ""  # an erratum that follows from another one: the root erratum's id
     extra: dict = field(default_factory=dict)  # filled by the collector: notebook, section
 
     @property
@@ -217,6 +218,8 @@ class Record:
             value = getattr(self, key)
             if value:
                 lines.append(f"    {key}: {value}")
+        if self.consequence_of:
+            lines.append(f"    consequence of: {self.consequence_of}")
         if self.paper_numbers:
             lines.append(f"    tied to: {TIED}")
         if self.not_applicable:
@@ -251,6 +254,11 @@ class Record:
                 value = "" if self.passed else (self.failed or "the condition is false")
             if value:
                 rows.append(f'<b>{e(label)}.</b> <span class="fs-field" data-field="{key}">{to_html(value)}</span>')
+            if key == "derived" and self.consequence_of:
+                rows.append(
+                    f'<b>Consequence of.</b> <a class="fs-root" href="../book/claims.html#{anchor(self.consequence_of)}">'
+                    f"<code>{e(self.consequence_of)}</code></a> (one error of the paper, recorded once)"
+                )
             if key == "derived" and self.paper_numbers:
                 rows.append(f"<i>Tied to {e(TIED)}.</i>")
         style = (
@@ -326,6 +334,9 @@ def _validate(record: Record) -> None:
         for name, meaning in needs.items():
             if not getattr(record, name):
                 raise ValueError(f"{record.id}: a {record.status!r} record needs {name!r} ({meaning})")
+    if record.consequence_of and (record.status != "erratum" or not _ID.match(record.consequence_of)
+                                  or record.consequence_of == record.id):
+        raise ValueError(f"{record.id}: consequence_of names the root erratum's id, and only an erratum has one")
     if record.status in ("conflict", "erratum") and not re.search(r"\d", record.check):
         raise ValueError(
             f"{record.id}: a {record.status!r} record must show its numbers (the derivation or the "
@@ -363,6 +374,7 @@ def check(
     paper_numbers: bool = False,
     applies: bool = True,
     why_not: str = "",
+    consequence_of: str = "",
 ) -> Record:
     """Assert ``condition`` for a claim and show its ledger record.
 
@@ -388,6 +400,9 @@ def check(
     applies, why_not : where the paper's claim holds only under a condition (derived from
         the parameters the notebook runs at), ``applies=False`` records "not applicable
         here" with ``why_not`` (required then) and does not assert ``condition``.
+    consequence_of : for an ``erratum`` that follows from another author error already in the
+        ledger, the root erratum's id: one error, one erratum; its consequences link to it
+        and are counted apart.
     """
     record = Record(
         claim_id,
@@ -399,6 +414,7 @@ def check(
         _clean(printed),
         _clean(derived),
         bool(paper_numbers),
+        consequence_of=_clean(consequence_of),
     )
     _validate(record)
     if not _as_bool(applies):
@@ -434,6 +450,8 @@ def parse_records(text: str) -> list[Record]:
                 current.paper_numbers = True
             elif key == "not applicable":
                 current.not_applicable = value
+            elif key == "consequence of":
+                current.consequence_of = value
             else:
                 setattr(current, key, value)
             continue
