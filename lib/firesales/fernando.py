@@ -327,6 +327,7 @@ def _supply_check(X0, M):
         )
 
 
+@numerics.guard
 def time1_price(vbar, a, sigma_v, delta, eps, gamma=1.0, X0=1.0):
     """Time-1 market-clearing price, Lemma 1 eq. (5): ``vbar + gamma_A delta + eps_A - a sigma_v^2``.
 
@@ -345,6 +346,7 @@ def time1_price(vbar, a, sigma_v, delta, eps, gamma=1.0, X0=1.0):
     return vbar + gamma.mean(axis=-1) * delta + eps.mean(axis=-1) - a * sigma_v**2
 
 
+@numerics.guard
 def time1_holdings(vbar, a, sigma_v, lam, delta, eps, gamma=1.0, X0=1.0):
     """Time-1 holdings ``X1i`` of Lemma 1, eq. (5); checks that they clear the market.
 
@@ -377,6 +379,7 @@ class Discount:
     total: float
 
 
+@numerics.guard
 def discount_components(a, sigma_v, sigma_delta, sigma_eps, lam, M) -> Discount:
     """Systematic and idiosyncratic parts of the illiquidity discount Phi, eq. (7).
 
@@ -393,11 +396,13 @@ def discount_components(a, sigma_v, sigma_delta, sigma_eps, lam, M) -> Discount:
     return Discount(float(systematic), float(idio), float(systematic + idio))
 
 
+@numerics.guard
 def illiquidity_discount(a, sigma_v, sigma_delta, sigma_eps, lam, M) -> float:
     """Phi of eq. (7): the discount for time-1 liquidity risk in the time-0 price."""
     return discount_components(a, sigma_v, sigma_delta, sigma_eps, lam, M).total
 
 
+@numerics.guard
 def priced_idiosyncratic_share(a, sigma_v, sigma_eps, lam, M) -> float:
     """Share of idiosyncratic liquidity risk priced at time 0: ``Phi_idio / (a sigma_eps^2)``.
 
@@ -412,12 +417,14 @@ def priced_idiosyncratic_share(a, sigma_v, sigma_eps, lam, M) -> float:
     return float(parts.idiosyncratic / (a * sigma_eps**2))
 
 
+@numerics.guard
 def price0(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M) -> float:
     """Time-0 equilibrium price of Lemma 2, eq. (6): ``vbar - a sigma_v^2 - Phi``."""
     vbar = _vbar(vbar)
     return float(vbar - _a(a) * _sigma_v(sigma_v) ** 2 - illiquidity_discount(a, sigma_v, sigma_delta, sigma_eps, lam, M))
 
 
+@numerics.guard
 def price0_curve(vbar, a, sigma_v, sigma_delta, sigma_eps, lams, M) -> np.ndarray:
     """P0 of eq. (6) on an array of transaction-cost parameters ``lams`` (for figures)."""
     lams = _array("lams", lams)
@@ -433,6 +440,7 @@ class Benchmarks:
     perfectly_illiquid: float  # lam -> infinity (or M = 1): vbar - a(sigma_v^2 + sigma_delta^2 + sigma_eps^2)
 
 
+@numerics.guard
 def price0_benchmarks(vbar, a, sigma_v, sigma_delta, sigma_eps, M) -> Benchmarks:
     """No-friction and perfectly illiquid benchmarks for P0 (Prop. 1's limits)."""
     vbar, a, sigma_v = _vbar(vbar), _a(a), _sigma_v(sigma_v)
@@ -444,6 +452,7 @@ def price0_benchmarks(vbar, a, sigma_v, sigma_delta, sigma_eps, M) -> Benchmarks
     )
 
 
+@numerics.guard
 def normalised_price0(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M) -> float:
     """``P0(lam) / P0(lam = 0)``: the time-0 price relative to its no-friction benchmark.
 
@@ -502,6 +511,7 @@ def _time0_args(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, nodes):
     )
 
 
+@numerics.guard
 def time0_foc(x0, P0, vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nodes: int = NODES) -> float:
     """Marginal time-0 expected utility of holding ``x0`` at price ``P0`` (scaled), by quadrature.
 
@@ -515,6 +525,7 @@ def time0_foc(x0, P0, vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nodes
     return _time0_marginal(x0, *args) - P0
 
 
+@numerics.guard
 def demand0_numeric(P0, vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nodes: int = NODES) -> float:
     """An investor's optimal time-0 holding at price ``P0``: the root in x0 of :func:`time0_foc`."""
     P0 = numerics.check_finite("P0", P0)
@@ -528,6 +539,7 @@ def demand0_numeric(P0, vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nod
     raise ValueError(f"no time-0 demand at P0 = {P0:.6g}: the first-order condition has no sign change")
 
 
+@numerics.guard
 def price0_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nodes: int = NODES) -> float:
     """Time-0 price from the numerically integrated time-0 problem (independent of eq. (6)).
 
@@ -551,23 +563,27 @@ def price0_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nodes: i
 
 
 # ------------------------------------------------------------------ Lemmas 3-4
+@numerics.guard
 def trade_size_sd(a, sigma_v, sigma_eps, lam, M) -> float:
     """Standard deviation of the time-1 trade ``dX1i`` of eq. (8): ``sqrt((M-1)/M) sigma_eps / (a sigma_v^2 + 2 lam)``."""
     a, sigma_v, sigma_eps, lam, M = _a(a), _sigma_v(sigma_v), _sd("sigma_eps", sigma_eps), _lam(lam), _M(M)
     return float(math.sqrt((M - 1) / M) * sigma_eps / (a * sigma_v**2 + 2 * lam))
 
 
+@numerics.guard
 def expected_trade_size(a, sigma_v, sigma_eps, lam, M) -> float:
     """Lemma 3, eq. (9): ``E|dX1i| = sqrt(2/pi) * sd(dX1i)``."""
     return float(math.sqrt(2 / math.pi) * trade_size_sd(a, sigma_v, sigma_eps, lam, M))
 
 
+@numerics.guard
 def expected_volume(a, sigma_v, sigma_eps, lam, M) -> float:
     """Lemma 3, eq. (10): expected volume ``Q1 = (M/2) E|dX1i| = sqrt(M(M-1)/(2 pi)) sigma_eps/(a sigma_v^2 + 2 lam)``."""
     M = _M(M)
     return float(M / 2 * expected_trade_size(a, sigma_v, sigma_eps, lam, M))
 
 
+@numerics.guard
 def price_variance(sigma_delta, sigma_eps, M) -> float:
     """Lemma 4: time-1 price variance ``sigma_P^2 = sigma_delta^2 + sigma_eps^2 / M``."""
     sigma_delta, sigma_eps, M = _sd("sigma_delta", sigma_delta), _sd("sigma_eps", sigma_eps), _M(M)
@@ -584,6 +600,7 @@ class MarketSimulation:
     max_clearing_error: float  # max |sum_i X1i - M| over markets
 
 
+@numerics.guard
 def simulate_market(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, n, seed) -> MarketSimulation:
     """Draw shocks, form each investor's time-1 demand from his FOC and clear the market.
 
@@ -611,6 +628,7 @@ def simulate_market(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, n, seed) -
 
 
 # ------------------------------------------------------------------ Lemmas 6-7 (illiquid market)
+@numerics.guard
 def illiquid_holding(P0, vbar, a, sigma_v, sigma_delta, sigma_eps, gamma) -> float:
     """Demand from the one-period FOC (12): ``X0 = (vbar - P0) / (a (sigma_v^2 + gamma^2 sigma_delta^2 + sigma_eps^2))``."""
     vbar, a, sigma_v = _vbar(vbar), _a(a), _sigma_v(sigma_v)
@@ -620,6 +638,7 @@ def illiquid_holding(P0, vbar, a, sigma_v, sigma_delta, sigma_eps, gamma) -> flo
     return float((vbar - P0) / (a * (sigma_v**2 + gamma**2 * sigma_delta**2 + sigma_eps**2)))
 
 
+@numerics.guard
 def clientele_equilibrium(vbar, a, sigma_v, sigma_delta, sigma_eps, phi) -> tuple[float, float]:
     """Lemma 7, eq. (16): (mu, P0) in the perfectly illiquid market with two clienteles.
 
@@ -653,6 +672,7 @@ def _illiquid_reservation(x, vbar, a, sds, nodes) -> float:
     return out
 
 
+@numerics.guard
 def clientele_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, phi, *, nodes: int = NODES) -> tuple[float, float]:
     """(mu, P0) of the illiquid two-clientele market by direct optimisation and clearing.
 
@@ -671,6 +691,7 @@ def clientele_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, phi,
     return float(phi * x1), float(r1(x1))
 
 
+@numerics.guard
 def clientele_valuations(vbar, a, sigma_v, sigma_delta, sigma_eps) -> tuple[float, float]:
     """(P0^1, P0^2) of (17): each clientele's valuation of its endowment in an illiquid market."""
     vbar, a, sigma_v = _vbar(vbar), _a(a), _sigma_v(sigma_v)
@@ -708,6 +729,7 @@ def _types(gammas, weights):
     return g, w, gA
 
 
+@numerics.guard
 def liquid_equilibrium(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas, weights) -> LiquidEquilibrium:
     """Lemma 5 re-derived: lam = 0, M -> infinity, exposures ``gammas`` in proportions ``weights``.
 
@@ -773,6 +795,7 @@ def _liquid_reservation(vbar, a, sigma_v, sigma_delta, sigma_eps, gamma, gA, nod
     return reservation
 
 
+@numerics.guard
 def liquid_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas, weights, *, nodes: int = 16) -> LiquidEquilibrium:
     """:func:`liquid_equilibrium` by quadrature, numerical time-1 maximisation and Newton's method.
 
@@ -882,6 +905,7 @@ def _solve(A, b, what):
     return x
 
 
+@numerics.guard
 def multi_security_equilibrium(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply=1.0) -> MultiSecurityEquilibrium:
     """Section 4 rebuilt: K securities, common and idiosyncratic liquidity shocks (gamma_i = 1).
 
@@ -917,6 +941,7 @@ def multi_security_equilibrium(vbar, a, cov_v, cov_delta, cov_eps, lam, M, suppl
     )
 
 
+@numerics.guard
 def multi_security_time1(vbar, a, cov_v, lam, delta, eps, X0=1.0) -> tuple[np.ndarray, np.ndarray]:
     """Time-1 clearing prices and holdings for realised shocks (K securities, M investors).
 
@@ -952,6 +977,7 @@ def multi_security_time1(vbar, a, cov_v, lam, delta, eps, X0=1.0) -> tuple[np.nd
     return P1, X1
 
 
+@numerics.guard
 def multi_security_price0_numeric(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply=1.0, *, nodes: int = 6) -> np.ndarray:
     """Time-0 prices of the K-security market by quadrature (independent of the closed form).
 
@@ -1000,6 +1026,7 @@ class MultiMarketSimulation:
     max_clearing_error: float
 
 
+@numerics.guard
 def simulate_multi_market(vbar, a, cov_v, cov_delta, cov_eps, lam, M, n, seed, supply=1.0) -> MultiMarketSimulation:
     """Draw shocks, form each investor's demand from his own FOC and clear each of ``n`` markets.
 
@@ -1184,6 +1211,7 @@ _GLYPHS = {
 }  # fmt: skip
 
 
+@numerics.guard
 def symbol_tally(key) -> tuple[dict, dict]:
     """Counts of the symbols in :data:`TALLIED` in the fragment and in the reading of ``GARBLED[key]``.
 
