@@ -90,6 +90,10 @@ __all__ = [
 NODES = 8
 #: Largest node count accepted (numpy's hermegauss overflows near 400 nodes).
 MAX_NODES = 64
+#: Largest tensor grid (points of the finer rule) in :func:`multi_security_price0_numeric` (0.25 s at K = 4).
+MAX_GRID = 2**16
+#: Largest number of simulated investor draws (n·M, times K for many securities) held in memory at once.
+MAX_DRAWS = 10**7
 
 
 # ------------------------------------------------------------------ input checks
@@ -167,10 +171,11 @@ def _cov(name: str, value, K: int | None = None) -> np.ndarray:
     if out.ndim != 2 or out.shape[0] != out.shape[1] or (K is not None and out.shape[0] != K):
         size = "K x K" if K is None else f"{K} x {K}"
         raise ValueError(f"{name} must be a {size} covariance matrix (nested sequence of numbers), got shape {out.shape}")
-    if np.max(np.abs(out - out.T)) > 1e-12 * max(1.0, np.max(np.abs(out))):
+    size = float(np.max(np.abs(out))) if out.size else 0.0  # tolerances relative to the matrix's own scale
+    if np.max(np.abs(out - out.T)) > 1e-12 * size:
         raise ValueError(f"{name} must be symmetric")
     out = 0.5 * (out + out.T)
-    if np.min(np.linalg.eigvalsh(out)) < -1e-12 * max(1.0, np.max(np.abs(out))):
+    if np.min(np.linalg.eigvalsh(out)) < -1e-12 * size:
         raise ValueError(f"{name} must be positive semi-definite (a covariance matrix)")
     return out
 
@@ -178,7 +183,7 @@ def _cov(name: str, value, K: int | None = None) -> np.ndarray:
 def _factor(cov: np.ndarray) -> np.ndarray:
     """L with cov = L L^T and as many columns as cov has (numerically) non-zero eigenvalues."""
     w, V = np.linalg.eigh(cov)
-    keep = w > 1e-13 * max(1.0, float(np.max(np.abs(w))))
+    keep = w > 1e-13 * float(np.max(np.abs(w)))  # relative: a model in other units keeps its factors
     return V[:, keep] * np.sqrt(w[keep])
 
 
@@ -260,15 +265,16 @@ class _TiltedRule:
             self.grids.append((base, np.asarray(F, dtype=float).reshape(len(base), -1)))
 
     def expect(self, extra=None, rtol: float = 1e-11) -> np.ndarray:
-        results = []
+        results, spread = [], 0.0
         for base, F in self.grids:
             logr = base if extra is None else base + extra(F)
             r = np.exp(logr - np.max(logr))
             results.append(r @ F / r.sum())
+            spread = float(np.max(r @ np.abs(F) / r.sum()))  # size of F under the weight (fine rule)
         coarse, fine = results
-        scale = max(1.0, float(np.max(np.abs(fine))))
+        scale = max(float(np.max(np.abs(fine))), spread)  # relative to the integrand's own scale
         gap = float(np.max(np.abs(coarse - fine)))
-        if not np.all(np.isfinite(fine)) or gap > rtol * scale:
+        if not np.all(np.isfinite(fine)) or not gap <= rtol * scale:
             raise ValueError(
                 f"{self.what}: Gauss-Hermite rules with {self.nodes} and {2 * self.nodes} nodes per axis disagree "
                 f"by {gap:.2e}; the quadrature cannot vouch for the result"
@@ -364,7 +370,7 @@ def time1_holdings(vbar, a, sigma_v, lam, delta, eps, gamma=1.0, X0=1.0):
     theta_dev = (gamma - gamma.mean(axis=-1, keepdims=True)) * delta + eps - eps.mean(axis=-1, keepdims=True)
     X1 = (theta_dev + a * sigma_v**2 + 2 * lam * X0) / D
     gap = np.max(np.abs(X1.sum(axis=-1) - X0.sum(axis=-1)))
-    if not gap <= 1e-9 * max(1.0, float(np.max(np.abs(X1).sum(axis=-1)))):
+    if not gap <= 1e-9 * max(float(np.max(np.abs(X1).sum(axis=-1))), float(np.max(np.abs(X0).sum(axis=-1)))):
         raise ValueError(f"time-1 holdings do not clear the market (gap {gap:.2e}); the inputs are too extreme")
     return X1
 
@@ -590,6 +596,16 @@ def price_variance(sigma_delta, sigma_eps, M) -> float:
     return float(sigma_delta**2 + sigma_eps**2 / M)
 
 
+def _draws(n: int, M: int, K: int) -> None:
+    if n * M * K > MAX_DRAWS:
+        raise ValueError(
+            f"n and M: n·M{'·K' if K > 1 else ''} = {n * M * K:,} simulated draws exceed the {MAX_DRAWS:,} held in "
+            "memory at once (several arrays of that size); "
+            + (f"simulate in batches of n <= {MAX_DRAWS // (M * K):,}" if 2 * M * K <= MAX_DRAWS
+               else f"M <= {MAX_DRAWS // (2 * K):,} investors per market fit")
+        )
+
+
 @dataclass(frozen=True)
 class MarketSimulation:
     """Monte Carlo of ``n`` independent time-1 markets with ``M`` investors each."""
@@ -613,6 +629,7 @@ def simulate_market(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, n, seed) -
     sigma_delta, sigma_eps = _sd("sigma_delta", sigma_delta), _sd("sigma_eps", sigma_eps)
     n = numerics.check_positive_int("n", n, 2)
     seed = numerics.check_positive_int("seed", seed, 0)
+    _draws(n, M, 1)
     rng = np.random.default_rng(seed)
     delta = sigma_delta * rng.standard_normal(n)
     eps = sigma_eps * rng.standard_normal((n, M))
@@ -622,7 +639,7 @@ def simulate_market(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, n, seed) -
     X1 = intercept - P1[:, None] / D
     trades = X1 - 1.0
     err = float(np.max(np.abs(X1.sum(axis=1) - M)))
-    if not err <= 1e-9 * max(1.0, float(np.max(np.abs(X1)))) * M:
+    if not err <= 1e-9 * max(1.0, float(np.max(np.abs(X1)))) * M:  # holdings are in units of the endowment (1)
         raise ValueError(f"simulated markets do not clear (error {err:.2e})")
     return MarketSimulation(P1, trades, 0.5 * np.abs(trades).sum(axis=1), err)
 
@@ -680,15 +697,31 @@ def clientele_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, phi,
     by quadrature over the payoff, the common and the idiosyncratic shock (not FOC (12));
     the type-1 holding ``x`` is found so that both clienteles' marginal valuations agree
     when the type-2 holding clears the market, ``phi x + (1 - phi) x2 = 1``.
+
+    Valid while ``a sqrt(sigma_v^2 + sigma_delta^2 + sigma_eps^2) >= MIN_RISK`` = 1e-6 (a number
+    free of units): below it the premia are lost in the quadrature's rounding and a
+    ``ValueError`` says so.
     """
     vbar, a, sigma_v = _vbar(vbar), _a(a), _sigma_v(sigma_v)
     sigma_delta, sigma_eps, phi = _sd("sigma_delta", sigma_delta), _sd("sigma_eps", sigma_eps), _phi(phi)
     nodes = _nodes(nodes)
-    r1 = lambda x: _illiquid_reservation(x, vbar, a, (sigma_v, sigma_delta, sigma_eps), nodes)  # noqa: E731
-    r2 = lambda x: _illiquid_reservation(x, vbar, a, (sigma_v, 0.0, sigma_eps), nodes)  # noqa: E731
+    risk = a * math.sqrt(sigma_v**2 + sigma_delta**2 + sigma_eps**2)
+    if not risk >= MIN_RISK:
+        raise numerics.OutOfRangeError(
+            f"a: the risk premia a·sigma^2 that set mu are {risk:.2g} of the payoff's standard deviation, below "
+            f"the {MIN_RISK:g} the quadrature resolves (its rounding is relative to sigma, so mu would be off by "
+            f"about {3e-17 / max(risk, 1e-300):.1g}); clientele_equilibrium (exact) works at any a"
+        )
+    # reservation values less vbar: the gap is a difference of risk premia, never of prices near vbar
+    r1 = lambda x: _illiquid_reservation(x, 0.0, a, (sigma_v, sigma_delta, sigma_eps), nodes)  # noqa: E731
+    r2 = lambda x: _illiquid_reservation(x, 0.0, a, (sigma_v, 0.0, sigma_eps), nodes)  # noqa: E731
     gap = lambda x: r1(x) - r2((1 - phi * x) / (1 - phi))  # noqa: E731
     x1 = numerics.find_root(gap, -1.0 / phi, 1.0 / phi + 1.0, name="illiquid time-0 clearing", xtol=1e-14)
-    return float(phi * x1), float(r1(x1))
+    return float(phi * x1), float(vbar + r1(x1))
+
+
+#: Smallest a·sigma (unit-free) at which the clientele quadrature resolves the risk premia.
+MIN_RISK = 1e-6
 
 
 @numerics.guard
@@ -827,7 +860,7 @@ def liquid_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas,
                 for _ in range(60):  # Newton on R_i(x) = p
                     value, slopes[i] = R(x[i])
                     x[i] -= (value - p) / slopes[i]
-                    if abs(value - p) <= 1e-14 * max(1.0, abs(p)):
+                    if abs(value - p) <= 1e-14 * max(abs(p), a * sigma_v**2):
                         break
                 else:
                     raise ValueError("liquid_equilibrium_numeric: a demand did not converge")
@@ -835,7 +868,7 @@ def liquid_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas,
                 return reserve[0](1.0)[0], (1.0,), slopes
             step = (float(np.dot(w, x)) - 1.0) / float(np.dot(w, 1.0 / slopes))
             p -= step
-            if abs(step) <= 1e-14 * max(1.0, abs(p)):
+            if abs(step) <= 1e-14 * max(abs(p), a * sigma_v**2):
                 return p, tuple(float(v) for v in x), slopes
         raise ValueError("liquid_equilibrium_numeric: market clearing did not converge")
 
@@ -843,7 +876,8 @@ def liquid_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas,
     P0b, X0b, slopes = solve(X0)
     # compare in units of price: a holding gap times the demand's slope is a price gap
     gap = max(abs(P0 - P0b), *(abs((x - y) * sl) for x, y, sl in zip(X0, X0b, slopes)))
-    if gap > 1e-11 * max(1.0, abs(P0b)):
+    price_scale = max(abs(P0b), a * (sigma_v**2 + sigma_delta**2 + sigma_eps**2))  # in the model's units
+    if not gap <= 1e-11 * price_scale:
         raise ValueError(f"liquid_equilibrium_numeric: the solution moves by {gap:.2e} (in price) when the rules are re-placed")
     exposures = tuple(float(gi - gA * (1 - x)) for gi, x in zip(g, X0b))
     return LiquidEquilibrium(float(P0b), tuple(float(x) for x in X0b), exposures, float(printed))
@@ -889,7 +923,7 @@ def _multi_inputs(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply):
     M = _M(M)
     s = _vector("supply", supply, K)
     B = a * cov_v + 2 * np.diag(lam)
-    if np.min(np.linalg.eigvalsh(B)) <= 1e-12 * max(1.0, float(np.max(np.abs(B)))):
+    if np.min(np.linalg.eigvalsh(B)) <= 1e-12 * float(np.max(np.abs(B))):
         raise ValueError(
             "cov_v and lam: a cov_v + 2 diag(lam) must be positive definite (securities whose payoffs are "
             "linearly dependent need a transaction cost on one of them, or the time-1 problem has no solution)"
@@ -900,7 +934,8 @@ def _multi_inputs(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply):
 def _solve(A, b, what):
     x = np.linalg.solve(A, b)
     res = np.max(np.abs(A @ x - b))
-    if not res <= 1e-10 * max(1.0, float(np.max(np.abs(A))) * float(np.max(np.abs(x)))):
+    scale = max(float(np.max(np.abs(A))) * float(np.max(np.abs(x))), float(np.max(np.abs(b))))
+    if not res <= 1e-10 * scale:  # relative to the system's own scale, whatever the units
         raise ValueError(f"{what}: the linear system is too ill-conditioned (residual {res:.2e})")
     return x
 
@@ -972,7 +1007,7 @@ def multi_security_time1(vbar, a, cov_v, lam, delta, eps, X0=1.0) -> tuple[np.nd
     rhs = (vbar - P1) + theta + 2 * lam * X0
     X1 = _solve(B, rhs.T, "multi_security_time1 (demands)").T
     gap = float(np.max(np.abs(X1.sum(axis=0) - X0sum)))
-    if not gap <= 1e-9 * max(1.0, float(np.max(np.abs(X1))) * M):
+    if not gap <= 1e-9 * M * max(float(np.max(np.abs(X1))), float(np.max(np.abs(X0)))):
         raise ValueError(f"multi_security_time1: the market does not clear (gap {gap:.2e})")
     return P1, X1
 
@@ -988,12 +1023,22 @@ def multi_security_price0_numeric(vbar, a, cov_v, cov_delta, cov_eps, lam, M, su
     tensor Gauss-Hermite grid placed on its tilted Gaussian (``nodes`` and ``2 nodes`` per
     axis, compared). At every node the time-1 holding solves that node's first-order
     condition (a K x K linear system); the closed form of the time-0 price is not used.
+
+    Valid for K <= 4 and ``(2 nodes)^K <= MAX_GRID`` = 65,536 (nodes up to 64 at K = 2, 20 at
+    K = 3, 8 at K = 4); larger grids are refused, since time and memory grow as (2 nodes)^K.
     """
     vbar, a, cov_v, cov_delta, cov_eps, lam, M, s, B = _multi_inputs(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply)
     nodes = _nodes(nodes)
     K = len(s)
     if K > 4:
         raise ValueError(f"cov_v: quadrature is limited to K <= 4 securities, got K = {K}")
+    if (2 * nodes) ** K > MAX_GRID:
+        fit = int(MAX_GRID ** (1 / K) // 2)
+        raise ValueError(
+            f"nodes: the finer tensor grid has (2 nodes)^K = {(2 * nodes) ** K:,} points at nodes = {nodes}, "
+            f"K = {K}, beyond the {MAX_GRID:,} this function evaluates (time and memory grow as (2 nodes)^K); "
+            f"nodes <= {fit} works at K = {K}"
+        )
     out = vbar - a * cov_v @ s
     for name, cov in (("delta", cov_delta), ("eps_A", cov_eps / M)):
         Lf = _factor(cov)
@@ -1039,6 +1084,7 @@ def simulate_multi_market(vbar, a, cov_v, cov_delta, cov_eps, lam, M, n, seed, s
     n = numerics.check_positive_int("n", n, 2)
     seed = numerics.check_positive_int("seed", seed, 0)
     K = len(s)
+    _draws(n, M, K)
     rng = np.random.default_rng(seed)
     Ld, Le = _factor(cov_delta), _factor(cov_eps)
     eps = rng.standard_normal((n, M, Le.shape[1])) @ Le.T
@@ -1049,7 +1095,7 @@ def simulate_multi_market(vbar, a, cov_v, cov_delta, cov_eps, lam, M, n, seed, s
     rhs = vbar + theta - P1[:, None, :] + 2 * lam * s
     X1 = _solve(B, rhs.reshape(-1, K).T, "simulate_multi_market (demands)").T.reshape(n, M, K)
     err = float(np.max(np.abs(X1.sum(axis=1) - M * s)))
-    if not err <= 1e-9 * max(1.0, float(np.max(np.abs(X1)))) * M:
+    if not err <= 1e-9 * M * max(float(np.max(np.abs(X1))), float(np.max(np.abs(s)))):
         raise ValueError(f"simulated markets do not clear (error {err:.2e})")
     trades = X1 - s
     return MultiMarketSimulation(P1, trades, 0.5 * np.abs(trades).sum(axis=1), err)
