@@ -686,6 +686,12 @@ class _TailIntegrals:
         for halvings in range(max_passes):
             a, b = todo[:, 0], todo[:, 1]
             whole, halves = self._whole_and_halves(a, b)
+            if not (np.all(np.isfinite(whole)) and np.all(np.isfinite(halves))):
+                raise numerics.OutOfRangeError(
+                    f"lam, mu: the tails ∫w/N and ∫w/N² (N = λ(1−θ) + µ(1−λ) ≥ {self.eps:.3g}) overflow double "
+                    f"precision at λ = {lam:.3g}, µ = {mu:.3g} with max w = {probe.vmax:.3g}; parameters (or wealth "
+                    "in other units) with max w / (µ(1−λ))² below about 1e300 work"
+                )
             if iscale is None:  # size of each integrand (per unit length), per component
                 iscale = np.maximum(1e-300, np.max(np.abs(halves) / (b - a)[:, None], axis=0))
             err = np.max(np.abs(whole - halves) / iscale[None, :], axis=1)
