@@ -1116,7 +1116,7 @@ def excess_demand_ratio(
     lam, mu = _check_params(lam, mu)
     price = numerics.check_interval("price", price, 0.0, 1.0)
     T = _TailIntegrals(_Probe(wealth, breakpoints), lam, mu)
-    s_p = min(T.eps * (1.0 / price - 1.0) / lam, 1.0)
+    s_p = min(T.eps * ((1.0 - price) / price) / lam, 1.0)  # 1 − p exact near 1, unlike 1/p − 1
     return float(T.head(np.array([s_p]))[0, 1] / price)
 
 
@@ -1199,12 +1199,13 @@ def discretised_market(
     theta = np.arange(n) / n
     rules = np.ones((n, n + 1))
     rules[:, :n] = np.arange(n)[None, :] >= np.arange(n)[:, None]
-    cut = max(1.0 - T.eps * (1.0 / price - 1.0) / lam, 0.0)
-    lo = np.maximum(theta, cut)
-    hi = np.append(theta[1:], 1.0)
-    heads = T.head(1.0 - np.concatenate([lo, hi]))[:, 0]  # ∫_{θ}^1 w
-    demand = np.where(hi > lo, (heads[:n] - heads[n:]) / price, 0.0)
-    return DiscreteMarket(supply, quality, rules, theta, np.maximum(demand, 0.0), float(cut))
+    # in s = 1 − θ, so that a cutoff within 1e-13 of the top keeps its relative precision
+    s_cut = min(T.eps * ((1.0 - price) / price) / lam, 1.0)
+    s_top = np.minimum((n - np.arange(n)) / n, s_cut)  # cell j: s from 1 − θ_{j+1} up to 1 − θ_j (or s_cut)
+    s_bottom = (n - 1 - np.arange(n)) / n
+    heads = T.head(np.concatenate([s_top, s_bottom]))[:, 0]  # ∫_{1−s}^1 w
+    demand = np.where(s_top > s_bottom, (heads[:n] - heads[n:]) / price, 0.0)
+    return DiscreteMarket(supply, quality, rules, theta, np.maximum(demand, 0.0), float(1.0 - s_cut))
 
 
 # ---------------------------------------------------------------- the sellers' problem (1)-(5)
