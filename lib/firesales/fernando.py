@@ -848,6 +848,9 @@ def liquid_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas,
     nodes = _nodes(nodes)
     g, w, gA = _types(gammas, weights)
     printed = vbar - a * sigma_v**2 - a * gA**2 * sigma_delta**2
+    # the size of the prices the quadrature adds up (centre, common-shock spread, risk premium):
+    # its rounding is relative to this, whatever the units
+    size = abs(vbar - a * sigma_v**2) + gA * sigma_delta + a * (sigma_v**2 + sigma_delta**2 + sigma_eps**2)
 
     def solve(x_refs):
         reserve = [
@@ -860,15 +863,20 @@ def liquid_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas,
                 for _ in range(60):  # Newton on R_i(x) = p
                     value, slopes[i] = R(x[i])
                     x[i] -= (value - p) / slopes[i]
-                    if abs(value - p) <= 1e-14 * max(abs(p), a * sigma_v**2):
+                    if abs(value - p) <= 1e-13 * size:
                         break
                 else:
-                    raise ValueError("liquid_equilibrium_numeric: a demand did not converge")
+                    raise ValueError(
+                        f"liquid_equilibrium_numeric: the demand of type gamma = {g[i]:g} did not converge to "
+                        f"1e-13 of the price scale {size:.3g}: with a·gamma_A·sigma_delta = {a * gA * sigma_delta:.3g} "
+                        f"the tilted weight is too sharp for {nodes} nodes; more nodes, or liquid_equilibrium "
+                        "(exact), work"
+                    )
             if len(g) == 1:
                 return reserve[0](1.0)[0], (1.0,), slopes
             step = (float(np.dot(w, x)) - 1.0) / float(np.dot(w, 1.0 / slopes))
             p -= step
-            if abs(step) <= 1e-14 * max(abs(p), a * sigma_v**2):
+            if abs(step) <= 1e-14 * size:
                 return p, tuple(float(v) for v in x), slopes
         raise ValueError("liquid_equilibrium_numeric: market clearing did not converge")
 
@@ -876,8 +884,7 @@ def liquid_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas,
     P0b, X0b, slopes = solve(X0)
     # compare in units of price: a holding gap times the demand's slope is a price gap
     gap = max(abs(P0 - P0b), *(abs((x - y) * sl) for x, y, sl in zip(X0, X0b, slopes)))
-    price_scale = max(abs(P0b), a * (sigma_v**2 + sigma_delta**2 + sigma_eps**2))  # in the model's units
-    if not gap <= 1e-11 * price_scale:
+    if not gap <= 1e-11 * size:  # in the model's units
         raise ValueError(f"liquid_equilibrium_numeric: the solution moves by {gap:.2e} (in price) when the rules are re-placed")
     exposures = tuple(float(gi - gA * (1 - x)) for gi, x in zip(g, X0b))
     return LiquidEquilibrium(float(P0b), tuple(float(x) for x in X0b), exposures, float(printed))
