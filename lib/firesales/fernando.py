@@ -264,7 +264,7 @@ class _TiltedRule:
             base = np.log(wy) + L - 0.5 * np.sum(z * z, axis=1) + 0.5 * np.sum(y * y, axis=1)
             self.grids.append((base, np.asarray(F, dtype=float).reshape(len(base), -1)))
 
-    def expect(self, extra=None, rtol: float = 1e-11) -> np.ndarray:
+    def expect(self, extra=None, rtol: float = 1e-11, floor: float = 0.0) -> np.ndarray:
         results, spread = [], 0.0
         for base, F in self.grids:
             logr = base if extra is None else base + extra(F)
@@ -272,7 +272,9 @@ class _TiltedRule:
             results.append(r @ F / r.sum())
             spread = float(np.max(r @ np.abs(F) / r.sum()))  # size of F under the weight (fine rule)
         coarse, fine = results
-        scale = max(float(np.max(np.abs(fine))), spread)  # relative to the integrand's own scale
+        # relative to the integrand's own size, or to ``floor`` (the size of the quantity it is added
+        # to, in the model's units) when the integrand is only rounding noise around zero
+        scale = max(float(np.max(np.abs(fine))), spread, floor)
         gap = float(np.max(np.abs(coarse - fine)))
         if not np.all(np.isfinite(fine)) or not gap <= rtol * scale:
             raise ValueError(
@@ -282,9 +284,9 @@ class _TiltedRule:
         return fine
 
 
-def _tilted_expectation(evaluate, dim: int, nodes: int, *, what: str) -> np.ndarray:
+def _tilted_expectation(evaluate, dim: int, nodes: int, *, what: str, floor: float = 0.0) -> np.ndarray:
     """``E[F(z) e^{L(z)}] / E[e^{L(z)}]`` for ``z ~ N(0, I_dim)``, ``evaluate(z) -> (L, F)`` (see :class:`_TiltedRule`)."""
-    return _TiltedRule(evaluate, dim, nodes, what).expect()
+    return _TiltedRule(evaluate, dim, nodes, what).expect(floor=floor)
 
 
 def _maximise_time1(own, x0, b, lam):
@@ -500,7 +502,9 @@ def _time0_marginal(x0, vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, nodes)
             value = X1 * (u + b) - lam * (X1 - x0) ** 2 - 0.5 * b * X1**2
             return -a * value, (2 * lam * (X1 - x0))[:, None]
 
-        out += float(_tilted_expectation(gain, 1 if sd_u > 0 else 0, nodes, what="time-0 expectation over eps_i - eps_A")[0])
+        size = abs(vbar - b) + a * (sigma_v**2 + sigma_delta**2 + sigma_eps**2)  # the price's scale
+        out += float(_tilted_expectation(gain, 1 if sd_u > 0 else 0, nodes, what="time-0 expectation over eps_i - eps_A",
+                                         floor=size)[0])
     return out
 
 
@@ -1064,7 +1068,8 @@ def multi_security_price0_numeric(vbar, a, cov_v, cov_delta, cov_eps, lam, M, su
             value = np.sum(X1 * own, axis=1) - np.sum(lam * dX**2, axis=1) - 0.5 * a * np.einsum("nk,kl,nl->n", X1, cov_v, X1)
             return -a * value, 2 * lam * dX
 
-        out = out + _tilted_expectation(gain, Lu.shape[1], nodes, what="time-0 expectation over eps_i - eps_A")
+        size = float(np.max(np.abs(vbar - a * cov_v @ s))) + a * float(np.max(np.abs(cov_v) + np.abs(cov_eps)))
+        out = out + _tilted_expectation(gain, Lu.shape[1], nodes, what="time-0 expectation over eps_i - eps_A", floor=size)
     return np.asarray(out, dtype=float)
 
 
