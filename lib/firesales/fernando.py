@@ -34,6 +34,13 @@ and each has an independent solver beside it:
   liquidity risk priced at time 0 (free of the arbitrary mean payoff ``vbar``).
 
 All ``sigma_*`` arguments are standard deviations; ``cov_*`` arguments covariance matrices.
+
+Every tolerance is relative to the model's own scale (a covariance's largest entry, a price's
+size ``|vbar| + a sigma^2``, a linear system's ``|A||x|``), so the model in other money units
+(payoffs, prices and standard deviations times c, ``a`` over c, ``lam`` times c) gives the
+same answer in those units. Parameters whose computation leaves double precision (a standard
+deviation near 1e154 squares to infinity) raise :class:`firesales.numerics.OutOfRangeError`;
+grids and simulations too large for memory are refused by name (``MAX_GRID``, ``MAX_DRAWS``).
 """
 
 from __future__ import annotations
@@ -627,7 +634,7 @@ def simulate_market(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, n, seed) -
     Demands ``X1i(P) = (vbar + delta + eps_i - P + 2 lam) / (a sigma_v^2 + 2 lam)`` (X0i = 1)
     are aggregated and the clearing price solves ``sum_i X1i(P) = M``; nothing of eqs.
     (8)-(10) or Lemma 4 is used, so the draws test those formulas. Raises if a market
-    fails to clear to 1e-9.
+    fails to clear to 1e-9, and refuses ``n·M > MAX_DRAWS`` = 1e7 draws (simulate in batches).
     """
     vbar, a, sigma_v, lam, M = _vbar(vbar), _a(a), _sigma_v(sigma_v), _lam(lam), _M(M)
     sigma_delta, sigma_eps = _sd("sigma_delta", sigma_delta), _sd("sigma_eps", sigma_eps)
@@ -1090,7 +1097,8 @@ def simulate_multi_market(vbar, a, cov_v, cov_delta, cov_eps, lam, M, n, seed, s
     The common shock is drawn once per market and the idiosyncratic shocks once per investor;
     the clearing price solves aggregate demand = supply (a K x K linear system) and the
     trades are each investor's demand less his endowment. The closed forms of
-    :func:`multi_security_equilibrium` are not used. Raises if a market fails to clear.
+    :func:`multi_security_equilibrium` are not used. Raises if a market fails to clear, and
+    refuses ``n·M·K > MAX_DRAWS`` = 1e7 draws (simulate in batches).
     """
     vbar, a, cov_v, cov_delta, cov_eps, lam, M, s, B = _multi_inputs(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply)
     n = numerics.check_positive_int("n", n, 2)
