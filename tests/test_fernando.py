@@ -434,3 +434,12 @@ def test_liquid_exposures_are_the_loadings_of_the_certainty_equivalent():
                 return X0 * (vbar - b + gA * delta) - best.fun
             h = 1e-4
             assert (ce(h) - ce(-h)) / (2 * h) == pytest.approx(exposure, abs=1e-7)
+
+
+def test_price0_numeric_with_a_transaction_cost_far_above_the_risk_premium():
+    """The marginal value 2 lam dX multiplies the time-1 trade by lam: the trade is now bisected
+    itself (relative precision), not the holding. Before: 8.9e-7 of the price's scale off at
+    lam = 1000, a sigma_v^2 = 1e-6, M = 1 (-1.00000089e-6 for -1e-6) and 1.8e-9 at M = 5."""
+    for args in [(0.0, 0.01, 0.01, 0.0, 0.0, 1000.0, 1), (0.0, 0.01, 0.01, 0.0, 0.15, 1000.0, 5)]:
+        scale = args[1] * (args[2] ** 2 + args[3] ** 2 + args[4] ** 2)
+        assert abs(F.price0_numeric(*args) - F.price0(*args)) <= 1e-12 * scale

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from firesales import fernando as F
 
-FAST = settings(derandomize=True, deadline=None, max_examples=10, database=None)
+FAST = settings(derandomize=True, deadline=None, max_examples=25, database=None)
 LIMIT = 2.0  # CPU seconds per call
 
 
@@ -124,7 +124,7 @@ def test_price0_closed_form_quadrature_units_and_limits(m):
         assert isinstance(norm, ValueError)
 
 
-@settings(derandomize=True, deadline=None, max_examples=4, database=None)
+@settings(derandomize=True, deadline=None, max_examples=8, database=None)
 @given(markets(sd_lo=1e-2))
 def test_time0_first_order_condition_holds_at_the_endowment(m):
     """At the price of (6) the numerically integrated time-0 FOC vanishes at X0 = 1, is decreasing in
@@ -270,7 +270,7 @@ def multi_in_units(p: dict, c: float) -> dict:
             "cov_delta": p["cov_delta"] * c**2, "cov_eps": p["cov_eps"] * c**2, "lam": [x * c for x in p["lam"]]}
 
 
-@settings(derandomize=True, deadline=None, max_examples=8, database=None)
+@settings(derandomize=True, deadline=None, max_examples=15, database=None)
 @given(multi_markets())
 def test_multi_security_closed_form_quadrature_clearing_and_units(m):
     """Section 4 rebuilt: the closed form against quadrature with a linear solve at every node; each

@@ -24,7 +24,7 @@ from scipy import optimize
 
 from firesales import kurlat, numerics
 
-FAST = settings(derandomize=True, deadline=None, max_examples=12, database=None)
+FAST = settings(derandomize=True, deadline=None, max_examples=25, database=None)
 LIMIT = 2.0  # CPU seconds per call
 
 
@@ -141,7 +141,7 @@ def test_equilibrium_matches_the_closed_form_of_eq18(market):
     assert abs(tau[0] - 1) < 1e-9 + 4 * np.finfo(float).eps / (1 - eq.cutoff) and tau[1] >= tau[0]
 
 
-@settings(derandomize=True, deadline=None, max_examples=10, database=None)
+@settings(derandomize=True, deadline=None, max_examples=20, database=None)
 @given(lam=unit_share(1e-4), mu=loguniform(1e-12, 0.999), a=loguniform(1e-2, 1e2),
        b=st.floats(-1.9, 1.9))
 def test_slope_against_the_closed_form_or_refused(lam, mu, a, b):
@@ -198,7 +198,8 @@ def test_constant_wealth_price_solves_its_equation(w, lam):
     assert 0 < p <= 1
     assert call(kurlat.limit_price, w, lam) == p
     if p < 1 - 1e-6:
-        assert abs(lam * p - w * -math.log(p)) <= 1e-12 * lam * p
+        # log p of the rounded p carries eps/(1 − p) relative: 4 eps·w absolute
+        assert abs(lam * p - w * -math.log(p)) <= 1e-12 * lam * p + 4 * np.finfo(float).eps * w
     else:  # p = 1 − x with x ≈ λ/w: λ(1 − x) = w x(1 + x/2 + ...)
         assert abs((1 - p) - lam / w) <= 1e-6 * lam / w + 4e-16
     p2 = call(kurlat.constant_wealth_price, w * 1.5, lam)

@@ -296,16 +296,19 @@ def _tilted_expectation(evaluate, dim: int, nodes: int, *, what: str, floor: flo
     return _TiltedRule(evaluate, dim, nodes, what).expect(floor=floor)
 
 
-def _maximise_time1(own, x0, b, lam):
+def _maximise_time1(own, x0, b, lam, *, trade: bool = False):
     """argmax over X1 of ``X1 own - lam (X1 - x0)^2 - b X1^2 / 2`` at every node, by bisection.
 
-    Bisection on the marginal objective ``own - 2 lam (X1 - x0) - b X1`` (decreasing in X1),
-    from a bracket widened until it holds the sign change: Lemma 1's holdings formula is not used.
+    Bisection on the marginal objective ``own - 2 lam d - b (x0 + d)`` in the trade
+    ``d = X1 - x0`` (decreasing in d), from a bracket widened until it holds the sign change:
+    Lemma 1's holdings formula is not used. The trade is found to a relative 4 eps (exactly
+    when the marginal objective vanishes), so ``2 lam d`` is accurate even when lam is large
+    and the trade small. Returns X1, or d with ``trade=True``.
     """
     own = np.asarray(own, dtype=float)
     x0 = np.broadcast_to(np.asarray(x0, dtype=float), own.shape)
-    slope = lambda X: own - 2 * lam * (X - x0) - b * X  # noqa: E731
-    lo, hi = x0 - 1.0, x0 + 1.0
+    slope = lambda d: own - 2 * lam * d - b * (x0 + d)  # noqa: E731
+    lo, hi = -np.ones_like(own), np.ones_like(own)
     width = np.ones_like(own)
     for _ in range(2100):
         bad_lo, bad_hi = slope(lo) < 0, slope(hi) > 0
@@ -315,13 +318,15 @@ def _maximise_time1(own, x0, b, lam):
         width = width * 2
     else:  # pragma: no cover
         raise ValueError("time-1 problem: no bracket for the optimal holding")
-    for _ in range(2100):
+    for _ in range(2200):
         mid = 0.5 * (lo + hi)
-        up = slope(mid) > 0
-        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
-        if np.all(hi - lo <= 4 * np.finfo(float).eps * np.maximum(1.0, np.abs(mid))):
+        g = slope(mid)
+        up, hit = g > 0, g == 0
+        lo, hi = np.where(up | hit, mid, lo), np.where(up & ~hit, hi, mid)
+        if np.all(hi - lo <= 4 * np.finfo(float).eps * np.maximum(np.abs(lo), np.abs(hi))):
             break
-    return 0.5 * (lo + hi)
+    d = 0.5 * (lo + hi)
+    return d if trade else x0 + d
 
 
 # ------------------------------------------------------------------ Lemma 1
@@ -505,9 +510,10 @@ def _time0_marginal(x0, vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, nodes)
 
         def gain(z):
             u = sd_u * z[:, 0] if z.shape[1] else np.zeros(len(z))
-            X1 = _maximise_time1(u + b, x0, b, lam)
-            value = X1 * (u + b) - lam * (X1 - x0) ** 2 - 0.5 * b * X1**2
-            return -a * value, (2 * lam * (X1 - x0))[:, None]
+            dX = _maximise_time1(u + b, x0, b, lam, trade=True)
+            X1 = x0 + dX
+            value = X1 * (u + b) - lam * dX**2 - 0.5 * b * X1**2
+            return -a * value, (2 * lam * dX)[:, None]
 
         size = abs(vbar - b) + a * (sigma_v**2 + sigma_delta**2 + sigma_eps**2)  # the price's scale
         out += float(_tilted_expectation(gain, 1 if sd_u > 0 else 0, nodes, what="time-0 expectation over eps_i - eps_A",
