@@ -747,3 +747,14 @@ def test_sizes_and_extremes_give_value_errors():
     assert kurlat.constant_wealth_price(1e200, 1e-300) == 1.0
     p = kurlat.constant_wealth_price(1e-3, 0.9)
     assert abs(p - 1e-3 / 0.9 * math.log(1 / p)) < 1e-15
+
+
+@pytest.mark.parametrize("lam,mu", [(1.0, 0.4), (1.005, 0.4), (0.0, 0.4), (0.5, 1.0), (0.5, 1.005), (0.5, 0.0)])
+def test_parameters_just_outside_the_open_unit_interval_are_refused(lam, mu):
+    """λ, µ ∈ (0, 1) everywhere, including price_curve's own check of λ (a bound widened by 1%
+    went unnoticed by mutation testing)."""
+    name = "lam" if not 0 < lam < 1 else "mu"
+    for f in (lambda: kurlat.price_curve(wealth_inc, lam, [mu]), lambda: kurlat.equilibrium(wealth_inc, lam, mu),
+              lambda: kurlat.pooled_price(lam, mu)):
+        with pytest.raises(ValueError, match=name):
+            f()
