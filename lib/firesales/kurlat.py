@@ -47,7 +47,7 @@ differently from its neighbours cannot be detected by any sampling rule: such a 
 (width below 2^-15 ≈ 3.1e-5, lying between probe points) is *not* reported, and its mass is
 missing from every result. The work is bounded: a density whose values are noisy (computed in
 float32, or rounded to a few digits) never lets the panels agree to 1e-14, and after at most
-20,000 unresolved panels a :class:`WealthResolutionError` says so (in a few hundredths of a
+20,000 unresolved panels (beyond four per starting panel) a :class:`WealthResolutionError` says so (in a few hundredths of a
 second) instead of refining without end. A callable that fails, or returns complex or
 non-numeric values, raises :class:`WealthFunctionError`; a computation that leaves double
 precision raises :class:`firesales.numerics.OutOfRangeError` (both ``ValueError``).
