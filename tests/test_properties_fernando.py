@@ -111,6 +111,11 @@ def test_price0_closed_form_quadrature_units_and_limits(m):
     b = ok(call(F.price0_benchmarks, **p, M=M))
     assert b.perfectly_illiquid - 1e-14 * scale <= P0 <= b.frictionless + 1e-14 * scale
     assert b.frictionless <= b.perfectly_liquid + 1e-14 * scale
+    # Prop. 1's limits from price0 itself: lam = 0 is frictionless; with one investor nobody can
+    # trade (perfectly illiquid, any lam); lam = 0 and M -> infinity is perfectly liquid
+    assert b.frictionless == pytest.approx(ok(call(F.price0, **p, lam=0.0, M=M)), abs=1e-14 * scale)
+    assert b.perfectly_illiquid == pytest.approx(ok(call(F.price0, **p, lam=lam, M=1)), abs=1e-14 * scale)
+    assert b.perfectly_liquid == pytest.approx(ok(call(F.price0, **p, lam=0.0, M=10**15)), abs=1e-12 * scale)
     curve = ok(call(F.price0_curve, **p, lams=[lam, 2 * lam + 1e-3], M=M))
     assert curve[0] == P0 and curve[1] <= P0 + 1e-14 * scale
     if p["sigma_eps"] > 0:
@@ -237,6 +242,8 @@ def test_liquid_equilibrium_quadrature_clearing_and_units(m, types):
     assert abs(np.dot(w, eq.holdings) - 1) <= 1e-12 * max(1.0, np.dot(w, np.abs(eq.holdings)))
     assert abs(np.dot(w, eq.exposures) - np.dot(w, g)) <= 1e-12 * max(1.0, np.dot(w, np.abs(eq.exposures)))
     assert eq.P0 >= eq.printed_P0 - 1e-14 * scale
+    one = ok(call(F.liquid_equilibrium, **p, gammas=[g[0] + 0.5], weights=[1.0]))  # one type: X0 = 1
+    assert one.holdings == pytest.approx((1.0,), abs=1e-14) and one.P0 == pytest.approx(one.printed_P0, abs=1e-14 * scale)
     num = call(F.liquid_equilibrium_numeric, **p, gammas=g, weights=w, nodes=8)
     event("liquid numeric " + (f"refused: {str(num)[:60]}" if isinstance(num, ValueError) else "solved"))
     if not isinstance(num, ValueError):
