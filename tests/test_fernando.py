@@ -325,3 +325,121 @@ def test_readings_parse_and_eq6_is_the_closed_form():
     p0 = sp.lambdify([sym[n] for n in "vbar a sigma_v sigma_delta sigma_eps lam M".split()],
                      sp.sympify(F.GARBLED["eq6"].exprs["P0"], locals=sym))
     assert p0(1.5, 2.0, 0.4, 0.2, 0.15, 0.05, 10) == pytest.approx(F.price0(**BASE, lam=0.05, M=10), abs=1e-14)
+
+
+# ---------------------------------------------------------------- every function right or refusing (issue 23)
+def _scaled(c):
+    """MULTI in money units scaled by c: payoffs and prices × c, covariances × c², a / c, lam × c."""
+    return dict(vbar=[1.5 * c, 1.5 * c], a=2.0 / c, cov_v=np.array(COV2) * c**2,
+                cov_delta=np.array(MULTI["cov_delta"]) * c**2, cov_eps=np.array(MULTI["cov_eps"]) * c**2,
+                lam=np.array(MULTI["lam"]) * c, M=10)
+
+
+@pytest.mark.parametrize("c", [1e-6, 1e6])
+def test_a_model_in_other_units_gives_the_same_answer_in_those_units(c):
+    """Issue 23: absolute thresholds dropped variances below 1e-13: at c = 1e-6 the quadrature gave
+    1.08/1.22 for 0.947/1.109 (per unit) and the simulated volume 1.1e-15 for 1.1."""
+    base, scaled = _scaled(1.0), _scaled(c)
+    eq, eq_c = F.multi_security_equilibrium(**base), F.multi_security_equilibrium(**scaled)
+    assert np.allclose(eq_c.price0 / c, eq.price0, rtol=1e-12)
+    assert np.allclose(F.multi_security_price0_numeric(**scaled) / c, eq.price0, rtol=1e-10)
+    sim, sim_c = F.simulate_multi_market(**base, n=50, seed=1), F.simulate_multi_market(**scaled, n=50, seed=1)
+    assert np.allclose(sim_c.volume, sim.volume, rtol=1e-9)  # holdings do not change with money units
+    assert np.allclose(sim_c.P1 / c, sim.P1, rtol=1e-9)
+    one = dict(vbar=1.5 * c, a=2.0 / c, sigma_v=0.4 * c, sigma_delta=0.2 * c, sigma_eps=0.15 * c)
+    assert F.price0_numeric(**one, lam=0.1 * c, M=5) / c == pytest.approx(F.price0(**BASE, lam=0.1, M=5), rel=1e-12)
+    liq = F.liquid_equilibrium_numeric(**one, gammas=[1.0, 0.0], weights=[0.4, 0.6], nodes=8)
+    ref = F.liquid_equilibrium(**BASE, gammas=[1.0, 0.0], weights=[0.4, 0.6])
+    assert liq.P0 / c == pytest.approx(ref.P0, rel=1e-10)
+    assert F.clientele_equilibrium_numeric(**one, phi=0.4)[0] == pytest.approx(
+        F.clientele_equilibrium(**BASE, phi=0.4)[0], rel=1e-10)
+    # a "covariance" with correlation 3 is refused at every scale
+    for name in ("cov_v", "cov_delta", "cov_eps"):
+        with pytest.raises(ValueError, match=name):
+            F.multi_security_equilibrium(**{**scaled, name: np.array([[1.0, 3.0], [3.0, 1.0]]) * c**2})
+
+
+def test_multi_security_quadrature_refuses_grids_it_cannot_hold():
+    """Issue 23: K = 4 at nodes = 16 took seconds (the referee: 5.7 s), 32 and 64 ran out of memory."""
+    import time
+
+    C = np.eye(4) * 0.1 + 0.02
+    args = (1.5, 2.0, C, C * 0.5, C, [0.1] * 4, 5)
+    for nodes in (16, 32, 64):
+        start = time.process_time()
+        with pytest.raises(ValueError, match="nodes <= 8"):
+            F.multi_security_price0_numeric(*args, nodes=nodes)
+        assert time.process_time() - start < 1.0
+    closed = F.multi_security_equilibrium(*args).price0
+    assert np.allclose(F.multi_security_price0_numeric(*args, nodes=6), closed, rtol=1e-10)
+
+
+def test_clientele_quadrature_is_right_or_refuses_at_tiny_risk_aversion():
+    """Issue 23: a = 1e-15 gave mu = 0.406 for 0.354; the premia were lost next to vbar."""
+    for a in (1e-5, 1e-3, 1.0, 50.0):
+        num = F.clientele_equilibrium_numeric(1.5, a, 0.4, 0.2, 0.15, 0.4)
+        ref = F.clientele_equilibrium(1.5, a, 0.4, 0.2, 0.15, 0.4)
+        assert num[0] == pytest.approx(ref[0], rel=1e-9) and num[1] == pytest.approx(ref[1], rel=1e-12)
+    with pytest.raises(ValueError, match="clientele_equilibrium"):
+        F.clientele_equilibrium_numeric(1.5, 1e-15, 0.4, 0.2, 0.15, 0.4)
+
+
+def test_extreme_parameters_raise_value_errors():
+    """Issue 23: OverflowError at sigma >= 1.4e154, price0 = -inf at 1e154, ZeroDivisionError,
+    MemoryError for huge simulations."""
+    for s in (1e154, 1.4e154, 1e200):
+        with pytest.raises(ValueError, match="double precision|not finite"):
+            F.price0(1.5, 2.0, s, 0.2, 0.15, 0.1, 5)
+        with pytest.raises(ValueError, match="double precision|not finite"):
+            F.price0(1.5, 2.0, 0.4, s, 0.15, 0.1, 5)
+    with pytest.raises(ValueError, match="double precision"):
+        F.trade_size_sd(1e-200, 1e-200, 0.1, 0.0, 5)
+    with pytest.raises(ValueError, match="draws"):
+        F.simulate_market(**BASE, lam=0.1, M=10**7, n=1000, seed=1)
+    with pytest.raises(ValueError, match="draws"):
+        F.simulate_multi_market(**MULTI, n=10**7, seed=1)
+
+
+def test_clientele_valuations_by_direct_quadrature():
+    """(17) independently: the price at which holding the endowment (one unit) is optimal in the
+    one-period CARA problem, P = E[Y e^{-aY}] / E[e^{-aY}] with Y = v + gamma delta + eps, by a
+    3-d tensor Gauss-Hermite rule over the three shocks (no variance formula used)."""
+    x, w = np.polynomial.hermite_e.hermegauss(40)
+    w = w / w.sum()
+    for vbar, a, sv, sd, se in ((1.5, 2.0, 0.4, 0.2, 0.15), (0.0, 0.5, 1.0, 0.7, 0.0), (3.0, 7.0, 0.1, 0.3, 0.2)):
+        refs = []
+        for gamma in (1.0, 0.0):
+            Y = vbar + sv * x[:, None, None] + gamma * sd * x[None, :, None] + se * x[None, None, :]
+            W = w[:, None, None] * w[None, :, None] * w[None, None, :] * np.exp(-a * (Y - vbar))
+            refs.append(float((W * Y).sum() / W.sum()))
+        assert np.allclose(F.clientele_valuations(vbar, a, sv, sd, se), refs, rtol=1e-12, atol=1e-12)
+
+
+def test_liquid_exposures_are_the_loadings_of_the_certainty_equivalent():
+    """The exposures of liquid_equilibrium, independently: the time-1 certainty equivalent of a
+    type holding X0, X0 P1 + max_X1 [X1 s - b X1^2 / 2] with P1 = vbar - b + gamma_A delta and
+    s = (gamma - gamma_A) delta + eps + b (lam = 0, M -> infinity), maximised numerically and
+    differentiated in delta at delta = eps = 0."""
+    from scipy import optimize
+
+    vbar, a, sv, sd, se = 1.5, 2.0, 0.4, 0.2, 0.15
+    b = a * sv**2
+    for g, wts in (([1.0, 0.0], [0.4, 0.6]), ([0.0, 0.8, 1.5], [0.3, 0.5, 0.2])):
+        eq = F.liquid_equilibrium(vbar, a, sv, sd, se, g, wts)
+        gA = float(np.dot(g, wts))
+        for gamma, X0, exposure in zip(g, eq.holdings, eq.exposures):
+            def ce(delta):
+                s = (gamma - gA) * delta + b
+                best = optimize.minimize_scalar(lambda X1: -(X1 * s - b * X1**2 / 2), bracket=(0.0, 2.0), tol=1e-12)
+                return X0 * (vbar - b + gA * delta) - best.fun
+            h = 1e-4
+            assert (ce(h) - ce(-h)) / (2 * h) == pytest.approx(exposure, abs=1e-7)
+
+
+def test_price0_numeric_with_a_transaction_cost_far_above_the_risk_premium():
+    """The marginal value 2 lam dX multiplies the time-1 trade by lam: the trade is now bisected
+    itself (relative precision), not the holding. Before: 8.9e-7 of the price's scale off at
+    lam = 1000, a sigma_v^2 = 1e-6, M = 1 (-1.00000089e-6 for -1e-6) and 1.8e-9 at M = 5."""
+    for args in [(0.0, 0.01, 0.01, 0.0, 0.0, 1000.0, 1), (0.0, 0.01, 0.01, 0.0, 0.15, 1000.0, 5)]:
+        scale = args[1] * (args[2] ** 2 + args[3] ** 2 + args[4] ** 2)
+        assert abs(F.price0_numeric(*args) - F.price0(*args)) <= 1e-12 * scale

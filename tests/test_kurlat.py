@@ -632,3 +632,130 @@ def test_performance_targets():
     curve = _cpu_seconds(lambda: kurlat.price_curve(wealth_inc, 0.5, mus), number=1, repeat=2)
     assert one < 5e-3, f"single solve {one * 1e3:.2f} ms of CPU"
     assert curve < 2.0, f"200-point curve {curve:.2f} s of CPU"
+
+
+# ------------------------------------------------------------------ every function right or refusing (issue 23)
+def _linear_reference_slope(c, lam, mu):
+    """dp*/dµ for w(θ) = cθ from the closed form of (18) in s = 1 − θ, at 40 digits (mpmath):
+    ∫_0^s c(1 − u)/(λu + ε) du = c[(1 + ε/λ)/λ · log(N/ε) − s/λ], N = λs + ε, ε = µ(1 − λ)."""
+    import mpmath as mp
+
+    with mp.workdps(40):
+        c, lam = mp.mpf(c), mp.mpf(lam)
+
+        def price(m):
+            e = m * (1 - lam)
+            G = lambda s: (lam * s + e) * c * ((1 + e / lam) / lam * mp.log((lam * s + e) / e) - s / lam) - e
+            s = mp.findroot(G, (e * mp.mpf("1e-3"), mp.mpf(1)), solver="anderson")
+            return e / (lam * s + e)
+
+        return float(mp.diff(price, mp.mpf(mu)))
+
+
+QUANTISED = {"float32": lambda t: (1.2 * t).astype(np.float32), "rounded to 1e-7": lambda t: np.round(1.2 * t, 7)}
+WEALTH_CALLS = {
+    "equilibrium": lambda w: kurlat.equilibrium(w, 0.5, 0.4),
+    "price_slope": lambda w: kurlat.price_slope(w, 0.5, 0.4),
+    "slope_decomposition": lambda w: kurlat.slope_decomposition(w, 0.5, 0.4),
+    "price_curve": lambda w: kurlat.price_curve(w, 0.5, [0.3, 0.4]),
+    "excess_demand_ratio": lambda w: kurlat.excess_demand_ratio(w, 0.6, 0.5, 0.4),
+    "selling_probability": lambda w: kurlat.selling_probability([0.3], _EQ, w),
+    "full_information_price": lambda w: kurlat.full_information_price(w, 0.5, 0.4),
+    "discretised_market": lambda w: kurlat.discretised_market(w, 0.5, 0.4, 0.7, 10),
+}
+
+
+@pytest.mark.parametrize("density", list(QUANTISED))
+@pytest.mark.parametrize("name", list(WEALTH_CALLS))
+def test_quantised_density_is_refused_within_a_second(name, density):
+    """Issue 23: a density quantised near 1e-7 (float32, rounded data) made the adaptive panels
+    double every pass (7-27 s, then MemoryError). Now a WealthResolutionError in well under 1 s."""
+    start = time.process_time()
+    with pytest.raises(kurlat.WealthResolutionError, match="float32|rounded"):
+        WEALTH_CALLS[name](QUANTISED[density])
+    assert time.process_time() - start < 1.0
+
+
+def test_slope_is_right_or_refused_as_mu_vanishes():
+    """Issue 23: as µ(1 − λ) → 0, w̄ − w(θ*−) cancels; µ = 1e-15 gave −0.0275 and µ = 1e-17 +2.75 for
+    −0.0294 (w = 1.2θ, λ = 0.5), constant wealth at µ = 1e-18 gave −34.78 for 0. Now the slope
+    agrees with the 40-digit closed form to its stated precision, or SlopeAccuracyError."""
+    w = lambda t: 1.2 * t
+    for mu in (0.4, 1e-3, 1e-6, 1e-8):
+        d = kurlat.slope_decomposition(w, 0.5, mu)
+        ref = _linear_reference_slope("1.2", "0.5", mu)
+        assert abs(d.slope - ref) <= kurlat.SLOPE_RTOL * (abs(ref) + d.price * (1 - d.price))
+    for mu in (1e-12, 1e-15, 1e-17):
+        for call in (kurlat.price_slope, kurlat.slope_decomposition):
+            with pytest.raises(kurlat.SlopeAccuracyError, match="µ above about"):
+                call(w, 0.5, mu)
+        with pytest.raises(kurlat.SlopeAccuracyError):
+            kurlat.price_curve(w, 0.5, [0.4, mu])
+    with pytest.raises(kurlat.SlopeAccuracyError):
+        kurlat.price_slope(wealth_const, 0.5, 1e-18)
+    assert kurlat.price_slope(wealth_const, 0.5, 1e-6) == 0.0  # the difference is integrated, not formed
+
+
+@pytest.mark.parametrize("offset", [5e-11, 1.2e-10, 1e-13])
+def test_jump_just_below_the_cutoff_is_not_read_as_the_left_limit(offset):
+    """Issue 23: a jump within 1.5e-10 below θ* was ignored (w(θ*−) read below it: slope −0.6195
+    for −0.0371). The equilibrium is that of 1.2θ (the jump is below θ*), and so is the slope."""
+    base = kurlat.slope_decomposition(wealth_inc, 0.5, 0.4)
+    J = base.cutoff - offset
+    w = lambda t: np.where(t > J, 1.2 * np.asarray(t, float), 0.3)
+    d = kurlat.slope_decomposition(w, 0.5, 0.4)
+    assert d.cutoff == base.cutoff
+    assert abs(d.wealth_at_cutoff - 1.2 * base.cutoff) < 1e-9
+    assert abs(d.slope - base.slope) < 1e-9
+
+
+def test_excess_demand_ratio_against_quadpack():
+    """H(p) = ∫_{θ(p)}^1 w/(pN) dθ with θ(p) = max(0, 1 − µ(1−λ)(1/p − 1)/λ), by QUADPACK (issue 23:
+    no test checked the formula). Includes prices where every buyer demands (θ(p) = 0)."""
+    lam, mu = 0.5, 0.4
+    N = lambda t: lam * (1 - t) + mu * (1 - lam)
+    for wealth in (wealth_inc, wealth_dec):
+        for p in (0.05, 0.2, 0.45, 0.7, 0.95):
+            cut = max(0.0, 1 - mu * (1 - lam) * (1 / p - 1) / lam)
+            ref = numerics.quad(lambda t: float(wealth(t)) / (p * N(t)), cut, 1.0, name="H", tol=1e-12)
+            assert abs(kurlat.excess_demand_ratio(wealth, p, lam, mu) - ref) < 1e-11 * max(1.0, ref)
+
+
+def test_wealth_callable_failures_are_reported_as_such():
+    """Issue 23: a failing callable is a WealthFunctionError (a ValueError); a complex density had its
+    imaginary part dropped."""
+    def broken(t):
+        raise TypeError("boom")
+
+    for bad in (broken, lambda t: (1.2 + 0.1j) * t, lambda t: ["x"] * len(t)):
+        with pytest.raises(kurlat.WealthFunctionError):
+            kurlat.equilibrium(bad, 0.5, 0.4)
+
+
+def test_sizes_and_extremes_give_value_errors():
+    """Issue 23: MemoryError for huge n_cells, ZeroDivisionError / OverflowError / NaN at extreme
+    parameters. Now a ValueError (n_cells) or numerics.OutOfRangeError, or the right number."""
+    with pytest.raises(ValueError, match="n_cells"):
+        kurlat.discretised_market(wealth_inc, 0.5, 0.4, 0.7, 10**6)
+    with pytest.raises(ValueError):
+        kurlat.slope_decomposition(wealth_inc, 0.5, 1e-300)  # was ZeroDivisionError
+    with pytest.raises(numerics.OutOfRangeError, match="overflow"):
+        kurlat.equilibrium(wealth_inc, 1e-300, 1e-300)  # was a misleading error about the density
+    assert kurlat.equilibrium(lambda t: 1e300 * t, 0.5, 0.4).price == 1.0  # right to double precision
+    with pytest.raises(ValueError):
+        kurlat.terms_of_trade([0.0, 1.0], 1e-300, 0.5, 1e-300)  # was inf
+    # λ/w underflows to 0: p = exp(−W₀(λ/w)) → 1 (was NaN); and the Lambert-W identity holds
+    assert kurlat.constant_wealth_price(1e200, 1e-300) == 1.0
+    p = kurlat.constant_wealth_price(1e-3, 0.9)
+    assert abs(p - 1e-3 / 0.9 * math.log(1 / p)) < 1e-15
+
+
+@pytest.mark.parametrize("lam,mu", [(1.0, 0.4), (1.005, 0.4), (0.0, 0.4), (0.5, 1.0), (0.5, 1.005), (0.5, 0.0)])
+def test_parameters_just_outside_the_open_unit_interval_are_refused(lam, mu):
+    """λ, µ ∈ (0, 1) everywhere, including price_curve's own check of λ (a bound widened by 1%
+    went unnoticed by mutation testing)."""
+    name = "lam" if not 0 < lam < 1 else "mu"
+    for f in (lambda: kurlat.price_curve(wealth_inc, lam, [mu]), lambda: kurlat.equilibrium(wealth_inc, lam, mu),
+              lambda: kurlat.pooled_price(lam, mu)):
+        with pytest.raises(ValueError, match=name):
+            f()

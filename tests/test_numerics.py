@@ -137,3 +137,31 @@ def test_check_grid_refuses_what_is_not_an_increasing_grid_in_range(bad):
 
 def test_check_grid_returns_floats():
     assert numerics.check_grid("G", (1, 2.5, 3), 0.0, 10.0, min_len=3) == [1.0, 2.5, 3.0]
+
+
+def test_huge_integers_and_fractions_are_refused_not_overflowed():
+    """Issue 23: float(10**400) raised OverflowError inside every validator."""
+    from fractions import Fraction
+
+    for bad in (10**400, -(10**400), Fraction(10**400, 3)):
+        with pytest.raises(ValueError, match="x must be a finite"):
+            numerics.check_finite("x", bad)
+        with pytest.raises(ValueError, match="x must be a finite"):
+            numerics.check_interval("x", bad, 0.0)
+
+
+def test_guard_turns_overflow_division_and_non_finite_results_into_value_errors():
+    @numerics.guard
+    def f(x, kind="value"):
+        if kind == "pow":
+            return x**2
+        if kind == "div":
+            return 1.0 / x
+        return {"a": (np.array([1.0, x]),)}
+
+    np.testing.assert_array_equal(f(2.0)["a"][0], [1.0, 2.0])
+    for args in ((1.4e154, "pow"), (0.0, "div"), (math.inf, "value"), (math.nan, "value")):
+        with pytest.raises(numerics.OutOfRangeError, match="^f: "):
+            f(*args)
+    assert issubclass(numerics.OutOfRangeError, ValueError)
+    assert f.__name__ == "f" and f.__wrapped__ is not None

@@ -34,6 +34,13 @@ and each has an independent solver beside it:
   liquidity risk priced at time 0 (free of the arbitrary mean payoff ``vbar``).
 
 All ``sigma_*`` arguments are standard deviations; ``cov_*`` arguments covariance matrices.
+
+Every tolerance is relative to the model's own scale (a covariance's largest entry, a price's
+size ``|vbar| + a sigma^2``, a linear system's ``|A||x|``), so the model in other money units
+(payoffs, prices and standard deviations times c, ``a`` over c, ``lam`` times c) gives the
+same answer in those units. Parameters whose computation leaves double precision (a standard
+deviation near 1e154 squares to infinity) raise :class:`firesales.numerics.OutOfRangeError`;
+grids and simulations too large for memory are refused by name (``MAX_GRID``, ``MAX_DRAWS``).
 """
 
 from __future__ import annotations
@@ -90,6 +97,10 @@ __all__ = [
 NODES = 8
 #: Largest node count accepted (numpy's hermegauss overflows near 400 nodes).
 MAX_NODES = 64
+#: Largest tensor grid (points of the finer rule) in :func:`multi_security_price0_numeric` (0.25 s at K = 4).
+MAX_GRID = 2**16
+#: Largest number of simulated investor draws (n·M, times K for many securities) held in memory at once.
+MAX_DRAWS = 10**7
 
 
 # ------------------------------------------------------------------ input checks
@@ -167,10 +178,11 @@ def _cov(name: str, value, K: int | None = None) -> np.ndarray:
     if out.ndim != 2 or out.shape[0] != out.shape[1] or (K is not None and out.shape[0] != K):
         size = "K x K" if K is None else f"{K} x {K}"
         raise ValueError(f"{name} must be a {size} covariance matrix (nested sequence of numbers), got shape {out.shape}")
-    if np.max(np.abs(out - out.T)) > 1e-12 * max(1.0, np.max(np.abs(out))):
+    size = float(np.max(np.abs(out))) if out.size else 0.0  # tolerances relative to the matrix's own scale
+    if np.max(np.abs(out - out.T)) > 1e-12 * size:
         raise ValueError(f"{name} must be symmetric")
     out = 0.5 * (out + out.T)
-    if np.min(np.linalg.eigvalsh(out)) < -1e-12 * max(1.0, np.max(np.abs(out))):
+    if np.min(np.linalg.eigvalsh(out)) < -1e-12 * size:
         raise ValueError(f"{name} must be positive semi-definite (a covariance matrix)")
     return out
 
@@ -178,7 +190,7 @@ def _cov(name: str, value, K: int | None = None) -> np.ndarray:
 def _factor(cov: np.ndarray) -> np.ndarray:
     """L with cov = L L^T and as many columns as cov has (numerically) non-zero eigenvalues."""
     w, V = np.linalg.eigh(cov)
-    keep = w > 1e-13 * max(1.0, float(np.max(np.abs(w))))
+    keep = w > 1e-13 * float(np.max(np.abs(w)))  # relative: a model in other units keeps its factors
     return V[:, keep] * np.sqrt(w[keep])
 
 
@@ -259,16 +271,19 @@ class _TiltedRule:
             base = np.log(wy) + L - 0.5 * np.sum(z * z, axis=1) + 0.5 * np.sum(y * y, axis=1)
             self.grids.append((base, np.asarray(F, dtype=float).reshape(len(base), -1)))
 
-    def expect(self, extra=None, rtol: float = 1e-11) -> np.ndarray:
-        results = []
+    def expect(self, extra=None, rtol: float = 1e-11, floor: float = 0.0) -> np.ndarray:
+        results, spread = [], 0.0
         for base, F in self.grids:
             logr = base if extra is None else base + extra(F)
             r = np.exp(logr - np.max(logr))
             results.append(r @ F / r.sum())
+            spread = float(np.max(r @ np.abs(F) / r.sum()))  # size of F under the weight (fine rule)
         coarse, fine = results
-        scale = max(1.0, float(np.max(np.abs(fine))))
+        # relative to the integrand's own size, or to ``floor`` (the size of the quantity it is added
+        # to, in the model's units) when the integrand is only rounding noise around zero
+        scale = max(float(np.max(np.abs(fine))), spread, floor)
         gap = float(np.max(np.abs(coarse - fine)))
-        if not np.all(np.isfinite(fine)) or gap > rtol * scale:
+        if not np.all(np.isfinite(fine)) or not gap <= rtol * scale:
             raise ValueError(
                 f"{self.what}: Gauss-Hermite rules with {self.nodes} and {2 * self.nodes} nodes per axis disagree "
                 f"by {gap:.2e}; the quadrature cannot vouch for the result"
@@ -276,21 +291,24 @@ class _TiltedRule:
         return fine
 
 
-def _tilted_expectation(evaluate, dim: int, nodes: int, *, what: str) -> np.ndarray:
+def _tilted_expectation(evaluate, dim: int, nodes: int, *, what: str, floor: float = 0.0) -> np.ndarray:
     """``E[F(z) e^{L(z)}] / E[e^{L(z)}]`` for ``z ~ N(0, I_dim)``, ``evaluate(z) -> (L, F)`` (see :class:`_TiltedRule`)."""
-    return _TiltedRule(evaluate, dim, nodes, what).expect()
+    return _TiltedRule(evaluate, dim, nodes, what).expect(floor=floor)
 
 
-def _maximise_time1(own, x0, b, lam):
+def _maximise_time1(own, x0, b, lam, *, trade: bool = False):
     """argmax over X1 of ``X1 own - lam (X1 - x0)^2 - b X1^2 / 2`` at every node, by bisection.
 
-    Bisection on the marginal objective ``own - 2 lam (X1 - x0) - b X1`` (decreasing in X1),
-    from a bracket widened until it holds the sign change: Lemma 1's holdings formula is not used.
+    Bisection on the marginal objective ``own - 2 lam d - b (x0 + d)`` in the trade
+    ``d = X1 - x0`` (decreasing in d), from a bracket widened until it holds the sign change:
+    Lemma 1's holdings formula is not used. The trade is found to a relative 4 eps (exactly
+    when the marginal objective vanishes), so ``2 lam d`` is accurate even when lam is large
+    and the trade small. Returns X1, or d with ``trade=True``.
     """
     own = np.asarray(own, dtype=float)
     x0 = np.broadcast_to(np.asarray(x0, dtype=float), own.shape)
-    slope = lambda X: own - 2 * lam * (X - x0) - b * X  # noqa: E731
-    lo, hi = x0 - 1.0, x0 + 1.0
+    slope = lambda d: own - 2 * lam * d - b * (x0 + d)  # noqa: E731
+    lo, hi = -np.ones_like(own), np.ones_like(own)
     width = np.ones_like(own)
     for _ in range(2100):
         bad_lo, bad_hi = slope(lo) < 0, slope(hi) > 0
@@ -300,13 +318,15 @@ def _maximise_time1(own, x0, b, lam):
         width = width * 2
     else:  # pragma: no cover
         raise ValueError("time-1 problem: no bracket for the optimal holding")
-    for _ in range(2100):
+    for _ in range(2200):
         mid = 0.5 * (lo + hi)
-        up = slope(mid) > 0
-        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
-        if np.all(hi - lo <= 4 * np.finfo(float).eps * np.maximum(1.0, np.abs(mid))):
+        g = slope(mid)
+        up, hit = g > 0, g == 0
+        lo, hi = np.where(up | hit, mid, lo), np.where(up & ~hit, hi, mid)
+        if np.all(hi - lo <= 4 * np.finfo(float).eps * np.maximum(np.abs(lo), np.abs(hi))):
             break
-    return 0.5 * (lo + hi)
+    d = 0.5 * (lo + hi)
+    return d if trade else x0 + d
 
 
 # ------------------------------------------------------------------ Lemma 1
@@ -327,6 +347,7 @@ def _supply_check(X0, M):
         )
 
 
+@numerics.guard
 def time1_price(vbar, a, sigma_v, delta, eps, gamma=1.0, X0=1.0):
     """Time-1 market-clearing price, Lemma 1 eq. (5): ``vbar + gamma_A delta + eps_A - a sigma_v^2``.
 
@@ -345,6 +366,7 @@ def time1_price(vbar, a, sigma_v, delta, eps, gamma=1.0, X0=1.0):
     return vbar + gamma.mean(axis=-1) * delta + eps.mean(axis=-1) - a * sigma_v**2
 
 
+@numerics.guard
 def time1_holdings(vbar, a, sigma_v, lam, delta, eps, gamma=1.0, X0=1.0):
     """Time-1 holdings ``X1i`` of Lemma 1, eq. (5); checks that they clear the market.
 
@@ -362,7 +384,7 @@ def time1_holdings(vbar, a, sigma_v, lam, delta, eps, gamma=1.0, X0=1.0):
     theta_dev = (gamma - gamma.mean(axis=-1, keepdims=True)) * delta + eps - eps.mean(axis=-1, keepdims=True)
     X1 = (theta_dev + a * sigma_v**2 + 2 * lam * X0) / D
     gap = np.max(np.abs(X1.sum(axis=-1) - X0.sum(axis=-1)))
-    if not gap <= 1e-9 * max(1.0, float(np.max(np.abs(X1).sum(axis=-1)))):
+    if not gap <= 1e-9 * max(float(np.max(np.abs(X1).sum(axis=-1))), float(np.max(np.abs(X0).sum(axis=-1)))):
         raise ValueError(f"time-1 holdings do not clear the market (gap {gap:.2e}); the inputs are too extreme")
     return X1
 
@@ -377,6 +399,7 @@ class Discount:
     total: float
 
 
+@numerics.guard
 def discount_components(a, sigma_v, sigma_delta, sigma_eps, lam, M) -> Discount:
     """Systematic and idiosyncratic parts of the illiquidity discount Phi, eq. (7).
 
@@ -393,11 +416,13 @@ def discount_components(a, sigma_v, sigma_delta, sigma_eps, lam, M) -> Discount:
     return Discount(float(systematic), float(idio), float(systematic + idio))
 
 
+@numerics.guard
 def illiquidity_discount(a, sigma_v, sigma_delta, sigma_eps, lam, M) -> float:
     """Phi of eq. (7): the discount for time-1 liquidity risk in the time-0 price."""
     return discount_components(a, sigma_v, sigma_delta, sigma_eps, lam, M).total
 
 
+@numerics.guard
 def priced_idiosyncratic_share(a, sigma_v, sigma_eps, lam, M) -> float:
     """Share of idiosyncratic liquidity risk priced at time 0: ``Phi_idio / (a sigma_eps^2)``.
 
@@ -412,12 +437,14 @@ def priced_idiosyncratic_share(a, sigma_v, sigma_eps, lam, M) -> float:
     return float(parts.idiosyncratic / (a * sigma_eps**2))
 
 
+@numerics.guard
 def price0(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M) -> float:
     """Time-0 equilibrium price of Lemma 2, eq. (6): ``vbar - a sigma_v^2 - Phi``."""
     vbar = _vbar(vbar)
     return float(vbar - _a(a) * _sigma_v(sigma_v) ** 2 - illiquidity_discount(a, sigma_v, sigma_delta, sigma_eps, lam, M))
 
 
+@numerics.guard
 def price0_curve(vbar, a, sigma_v, sigma_delta, sigma_eps, lams, M) -> np.ndarray:
     """P0 of eq. (6) on an array of transaction-cost parameters ``lams`` (for figures)."""
     lams = _array("lams", lams)
@@ -433,6 +460,7 @@ class Benchmarks:
     perfectly_illiquid: float  # lam -> infinity (or M = 1): vbar - a(sigma_v^2 + sigma_delta^2 + sigma_eps^2)
 
 
+@numerics.guard
 def price0_benchmarks(vbar, a, sigma_v, sigma_delta, sigma_eps, M) -> Benchmarks:
     """No-friction and perfectly illiquid benchmarks for P0 (Prop. 1's limits)."""
     vbar, a, sigma_v = _vbar(vbar), _a(a), _sigma_v(sigma_v)
@@ -444,6 +472,7 @@ def price0_benchmarks(vbar, a, sigma_v, sigma_delta, sigma_eps, M) -> Benchmarks
     )
 
 
+@numerics.guard
 def normalised_price0(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M) -> float:
     """``P0(lam) / P0(lam = 0)``: the time-0 price relative to its no-friction benchmark.
 
@@ -481,11 +510,14 @@ def _time0_marginal(x0, vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, nodes)
 
         def gain(z):
             u = sd_u * z[:, 0] if z.shape[1] else np.zeros(len(z))
-            X1 = _maximise_time1(u + b, x0, b, lam)
-            value = X1 * (u + b) - lam * (X1 - x0) ** 2 - 0.5 * b * X1**2
-            return -a * value, (2 * lam * (X1 - x0))[:, None]
+            dX = _maximise_time1(u + b, x0, b, lam, trade=True)
+            X1 = x0 + dX
+            value = X1 * (u + b) - lam * dX**2 - 0.5 * b * X1**2
+            return -a * value, (2 * lam * dX)[:, None]
 
-        out += float(_tilted_expectation(gain, 1 if sd_u > 0 else 0, nodes, what="time-0 expectation over eps_i - eps_A")[0])
+        size = abs(vbar - b) + a * (sigma_v**2 + sigma_delta**2 + sigma_eps**2)  # the price's scale
+        out += float(_tilted_expectation(gain, 1 if sd_u > 0 else 0, nodes, what="time-0 expectation over eps_i - eps_A",
+                                         floor=size)[0])
     return out
 
 
@@ -502,6 +534,7 @@ def _time0_args(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, nodes):
     )
 
 
+@numerics.guard
 def time0_foc(x0, P0, vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nodes: int = NODES) -> float:
     """Marginal time-0 expected utility of holding ``x0`` at price ``P0`` (scaled), by quadrature.
 
@@ -515,6 +548,7 @@ def time0_foc(x0, P0, vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nodes
     return _time0_marginal(x0, *args) - P0
 
 
+@numerics.guard
 def demand0_numeric(P0, vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nodes: int = NODES) -> float:
     """An investor's optimal time-0 holding at price ``P0``: the root in x0 of :func:`time0_foc`."""
     P0 = numerics.check_finite("P0", P0)
@@ -528,6 +562,7 @@ def demand0_numeric(P0, vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nod
     raise ValueError(f"no time-0 demand at P0 = {P0:.6g}: the first-order condition has no sign change")
 
 
+@numerics.guard
 def price0_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nodes: int = NODES) -> float:
     """Time-0 price from the numerically integrated time-0 problem (independent of eq. (6)).
 
@@ -551,27 +586,41 @@ def price0_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, *, nodes: i
 
 
 # ------------------------------------------------------------------ Lemmas 3-4
+@numerics.guard
 def trade_size_sd(a, sigma_v, sigma_eps, lam, M) -> float:
     """Standard deviation of the time-1 trade ``dX1i`` of eq. (8): ``sqrt((M-1)/M) sigma_eps / (a sigma_v^2 + 2 lam)``."""
     a, sigma_v, sigma_eps, lam, M = _a(a), _sigma_v(sigma_v), _sd("sigma_eps", sigma_eps), _lam(lam), _M(M)
     return float(math.sqrt((M - 1) / M) * sigma_eps / (a * sigma_v**2 + 2 * lam))
 
 
+@numerics.guard
 def expected_trade_size(a, sigma_v, sigma_eps, lam, M) -> float:
     """Lemma 3, eq. (9): ``E|dX1i| = sqrt(2/pi) * sd(dX1i)``."""
     return float(math.sqrt(2 / math.pi) * trade_size_sd(a, sigma_v, sigma_eps, lam, M))
 
 
+@numerics.guard
 def expected_volume(a, sigma_v, sigma_eps, lam, M) -> float:
     """Lemma 3, eq. (10): expected volume ``Q1 = (M/2) E|dX1i| = sqrt(M(M-1)/(2 pi)) sigma_eps/(a sigma_v^2 + 2 lam)``."""
     M = _M(M)
     return float(M / 2 * expected_trade_size(a, sigma_v, sigma_eps, lam, M))
 
 
+@numerics.guard
 def price_variance(sigma_delta, sigma_eps, M) -> float:
     """Lemma 4: time-1 price variance ``sigma_P^2 = sigma_delta^2 + sigma_eps^2 / M``."""
     sigma_delta, sigma_eps, M = _sd("sigma_delta", sigma_delta), _sd("sigma_eps", sigma_eps), _M(M)
     return float(sigma_delta**2 + sigma_eps**2 / M)
+
+
+def _draws(n: int, M: int, K: int) -> None:
+    if n * M * K > MAX_DRAWS:
+        raise ValueError(
+            f"n and M: n·M{'·K' if K > 1 else ''} = {n * M * K:,} simulated draws exceed the {MAX_DRAWS:,} held in "
+            "memory at once (several arrays of that size); "
+            + (f"simulate in batches of n <= {MAX_DRAWS // (M * K):,}" if 2 * M * K <= MAX_DRAWS
+               else f"M <= {MAX_DRAWS // (2 * K):,} investors per market fit")
+        )
 
 
 @dataclass(frozen=True)
@@ -584,18 +633,20 @@ class MarketSimulation:
     max_clearing_error: float  # max |sum_i X1i - M| over markets
 
 
+@numerics.guard
 def simulate_market(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, n, seed) -> MarketSimulation:
     """Draw shocks, form each investor's time-1 demand from his FOC and clear the market.
 
     Demands ``X1i(P) = (vbar + delta + eps_i - P + 2 lam) / (a sigma_v^2 + 2 lam)`` (X0i = 1)
     are aggregated and the clearing price solves ``sum_i X1i(P) = M``; nothing of eqs.
     (8)-(10) or Lemma 4 is used, so the draws test those formulas. Raises if a market
-    fails to clear to 1e-9.
+    fails to clear to 1e-9, and refuses ``n·M > MAX_DRAWS`` = 1e7 draws (simulate in batches).
     """
     vbar, a, sigma_v, lam, M = _vbar(vbar), _a(a), _sigma_v(sigma_v), _lam(lam), _M(M)
     sigma_delta, sigma_eps = _sd("sigma_delta", sigma_delta), _sd("sigma_eps", sigma_eps)
     n = numerics.check_positive_int("n", n, 2)
     seed = numerics.check_positive_int("seed", seed, 0)
+    _draws(n, M, 1)
     rng = np.random.default_rng(seed)
     delta = sigma_delta * rng.standard_normal(n)
     eps = sigma_eps * rng.standard_normal((n, M))
@@ -605,12 +656,13 @@ def simulate_market(vbar, a, sigma_v, sigma_delta, sigma_eps, lam, M, n, seed) -
     X1 = intercept - P1[:, None] / D
     trades = X1 - 1.0
     err = float(np.max(np.abs(X1.sum(axis=1) - M)))
-    if not err <= 1e-9 * max(1.0, float(np.max(np.abs(X1)))) * M:
+    if not err <= 1e-9 * max(1.0, float(np.max(np.abs(X1)))) * M:  # holdings are in units of the endowment (1)
         raise ValueError(f"simulated markets do not clear (error {err:.2e})")
     return MarketSimulation(P1, trades, 0.5 * np.abs(trades).sum(axis=1), err)
 
 
 # ------------------------------------------------------------------ Lemmas 6-7 (illiquid market)
+@numerics.guard
 def illiquid_holding(P0, vbar, a, sigma_v, sigma_delta, sigma_eps, gamma) -> float:
     """Demand from the one-period FOC (12): ``X0 = (vbar - P0) / (a (sigma_v^2 + gamma^2 sigma_delta^2 + sigma_eps^2))``."""
     vbar, a, sigma_v = _vbar(vbar), _a(a), _sigma_v(sigma_v)
@@ -620,6 +672,7 @@ def illiquid_holding(P0, vbar, a, sigma_v, sigma_delta, sigma_eps, gamma) -> flo
     return float((vbar - P0) / (a * (sigma_v**2 + gamma**2 * sigma_delta**2 + sigma_eps**2)))
 
 
+@numerics.guard
 def clientele_equilibrium(vbar, a, sigma_v, sigma_delta, sigma_eps, phi) -> tuple[float, float]:
     """Lemma 7, eq. (16): (mu, P0) in the perfectly illiquid market with two clienteles.
 
@@ -653,6 +706,7 @@ def _illiquid_reservation(x, vbar, a, sds, nodes) -> float:
     return out
 
 
+@numerics.guard
 def clientele_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, phi, *, nodes: int = NODES) -> tuple[float, float]:
     """(mu, P0) of the illiquid two-clientele market by direct optimisation and clearing.
 
@@ -660,17 +714,34 @@ def clientele_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, phi,
     by quadrature over the payoff, the common and the idiosyncratic shock (not FOC (12));
     the type-1 holding ``x`` is found so that both clienteles' marginal valuations agree
     when the type-2 holding clears the market, ``phi x + (1 - phi) x2 = 1``.
+
+    Valid while ``a sqrt(sigma_v^2 + sigma_delta^2 + sigma_eps^2) >= MIN_RISK`` = 1e-6 (a number
+    free of units): below it the premia are lost in the quadrature's rounding and a
+    ``ValueError`` says so.
     """
     vbar, a, sigma_v = _vbar(vbar), _a(a), _sigma_v(sigma_v)
     sigma_delta, sigma_eps, phi = _sd("sigma_delta", sigma_delta), _sd("sigma_eps", sigma_eps), _phi(phi)
     nodes = _nodes(nodes)
-    r1 = lambda x: _illiquid_reservation(x, vbar, a, (sigma_v, sigma_delta, sigma_eps), nodes)  # noqa: E731
-    r2 = lambda x: _illiquid_reservation(x, vbar, a, (sigma_v, 0.0, sigma_eps), nodes)  # noqa: E731
+    risk = a * math.sqrt(sigma_v**2 + sigma_delta**2 + sigma_eps**2)
+    if not risk >= MIN_RISK:
+        raise numerics.OutOfRangeError(
+            f"a: the risk premia a·sigma^2 that set mu are {risk:.2g} of the payoff's standard deviation, below "
+            f"the {MIN_RISK:g} the quadrature resolves (its rounding is relative to sigma, so mu would be off by "
+            f"about {3e-17 / max(risk, 1e-300):.1g}); clientele_equilibrium (exact) works at any a"
+        )
+    # reservation values less vbar: the gap is a difference of risk premia, never of prices near vbar
+    r1 = lambda x: _illiquid_reservation(x, 0.0, a, (sigma_v, sigma_delta, sigma_eps), nodes)  # noqa: E731
+    r2 = lambda x: _illiquid_reservation(x, 0.0, a, (sigma_v, 0.0, sigma_eps), nodes)  # noqa: E731
     gap = lambda x: r1(x) - r2((1 - phi * x) / (1 - phi))  # noqa: E731
     x1 = numerics.find_root(gap, -1.0 / phi, 1.0 / phi + 1.0, name="illiquid time-0 clearing", xtol=1e-14)
-    return float(phi * x1), float(r1(x1))
+    return float(phi * x1), float(vbar + r1(x1))
 
 
+#: Smallest a·sigma (unit-free) at which the clientele quadrature resolves the risk premia.
+MIN_RISK = 1e-6
+
+
+@numerics.guard
 def clientele_valuations(vbar, a, sigma_v, sigma_delta, sigma_eps) -> tuple[float, float]:
     """(P0^1, P0^2) of (17): each clientele's valuation of its endowment in an illiquid market."""
     vbar, a, sigma_v = _vbar(vbar), _a(a), _sigma_v(sigma_v)
@@ -708,6 +779,7 @@ def _types(gammas, weights):
     return g, w, gA
 
 
+@numerics.guard
 def liquid_equilibrium(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas, weights) -> LiquidEquilibrium:
     """Lemma 5 re-derived: lam = 0, M -> infinity, exposures ``gammas`` in proportions ``weights``.
 
@@ -773,6 +845,7 @@ def _liquid_reservation(vbar, a, sigma_v, sigma_delta, sigma_eps, gamma, gA, nod
     return reservation
 
 
+@numerics.guard
 def liquid_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas, weights, *, nodes: int = 16) -> LiquidEquilibrium:
     """:func:`liquid_equilibrium` by quadrature, numerical time-1 maximisation and Newton's method.
 
@@ -792,6 +865,9 @@ def liquid_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas,
     nodes = _nodes(nodes)
     g, w, gA = _types(gammas, weights)
     printed = vbar - a * sigma_v**2 - a * gA**2 * sigma_delta**2
+    # the size of the prices the quadrature adds up (centre, common-shock spread, risk premium):
+    # its rounding is relative to this, whatever the units
+    size = abs(vbar - a * sigma_v**2) + gA * sigma_delta + a * (sigma_v**2 + sigma_delta**2 + sigma_eps**2)
 
     def solve(x_refs):
         reserve = [
@@ -804,15 +880,20 @@ def liquid_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas,
                 for _ in range(60):  # Newton on R_i(x) = p
                     value, slopes[i] = R(x[i])
                     x[i] -= (value - p) / slopes[i]
-                    if abs(value - p) <= 1e-14 * max(1.0, abs(p)):
+                    if abs(value - p) <= 1e-13 * size:
                         break
                 else:
-                    raise ValueError("liquid_equilibrium_numeric: a demand did not converge")
+                    raise ValueError(
+                        f"liquid_equilibrium_numeric: the demand of type gamma = {g[i]:g} did not converge to "
+                        f"1e-13 of the price scale {size:.3g}: with a·gamma_A·sigma_delta = {a * gA * sigma_delta:.3g} "
+                        f"the tilted weight is too sharp for {nodes} nodes; more nodes, or liquid_equilibrium "
+                        "(exact), work"
+                    )
             if len(g) == 1:
                 return reserve[0](1.0)[0], (1.0,), slopes
             step = (float(np.dot(w, x)) - 1.0) / float(np.dot(w, 1.0 / slopes))
             p -= step
-            if abs(step) <= 1e-14 * max(1.0, abs(p)):
+            if abs(step) <= 1e-14 * size:
                 return p, tuple(float(v) for v in x), slopes
         raise ValueError("liquid_equilibrium_numeric: market clearing did not converge")
 
@@ -820,7 +901,7 @@ def liquid_equilibrium_numeric(vbar, a, sigma_v, sigma_delta, sigma_eps, gammas,
     P0b, X0b, slopes = solve(X0)
     # compare in units of price: a holding gap times the demand's slope is a price gap
     gap = max(abs(P0 - P0b), *(abs((x - y) * sl) for x, y, sl in zip(X0, X0b, slopes)))
-    if gap > 1e-11 * max(1.0, abs(P0b)):
+    if not gap <= 1e-11 * size:  # in the model's units
         raise ValueError(f"liquid_equilibrium_numeric: the solution moves by {gap:.2e} (in price) when the rules are re-placed")
     exposures = tuple(float(gi - gA * (1 - x)) for gi, x in zip(g, X0b))
     return LiquidEquilibrium(float(P0b), tuple(float(x) for x in X0b), exposures, float(printed))
@@ -866,7 +947,7 @@ def _multi_inputs(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply):
     M = _M(M)
     s = _vector("supply", supply, K)
     B = a * cov_v + 2 * np.diag(lam)
-    if np.min(np.linalg.eigvalsh(B)) <= 1e-12 * max(1.0, float(np.max(np.abs(B)))):
+    if np.min(np.linalg.eigvalsh(B)) <= 1e-12 * float(np.max(np.abs(B))):
         raise ValueError(
             "cov_v and lam: a cov_v + 2 diag(lam) must be positive definite (securities whose payoffs are "
             "linearly dependent need a transaction cost on one of them, or the time-1 problem has no solution)"
@@ -877,11 +958,13 @@ def _multi_inputs(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply):
 def _solve(A, b, what):
     x = np.linalg.solve(A, b)
     res = np.max(np.abs(A @ x - b))
-    if not res <= 1e-10 * max(1.0, float(np.max(np.abs(A))) * float(np.max(np.abs(x)))):
+    scale = max(float(np.max(np.abs(A))) * float(np.max(np.abs(x))), float(np.max(np.abs(b))))
+    if not res <= 1e-10 * scale:  # relative to the system's own scale, whatever the units
         raise ValueError(f"{what}: the linear system is too ill-conditioned (residual {res:.2e})")
     return x
 
 
+@numerics.guard
 def multi_security_equilibrium(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply=1.0) -> MultiSecurityEquilibrium:
     """Section 4 rebuilt: K securities, common and idiosyncratic liquidity shocks (gamma_i = 1).
 
@@ -917,6 +1000,7 @@ def multi_security_equilibrium(vbar, a, cov_v, cov_delta, cov_eps, lam, M, suppl
     )
 
 
+@numerics.guard
 def multi_security_time1(vbar, a, cov_v, lam, delta, eps, X0=1.0) -> tuple[np.ndarray, np.ndarray]:
     """Time-1 clearing prices and holdings for realised shocks (K securities, M investors).
 
@@ -947,11 +1031,12 @@ def multi_security_time1(vbar, a, cov_v, lam, delta, eps, X0=1.0) -> tuple[np.nd
     rhs = (vbar - P1) + theta + 2 * lam * X0
     X1 = _solve(B, rhs.T, "multi_security_time1 (demands)").T
     gap = float(np.max(np.abs(X1.sum(axis=0) - X0sum)))
-    if not gap <= 1e-9 * max(1.0, float(np.max(np.abs(X1))) * M):
+    if not gap <= 1e-9 * M * max(float(np.max(np.abs(X1))), float(np.max(np.abs(X0)))):
         raise ValueError(f"multi_security_time1: the market does not clear (gap {gap:.2e})")
     return P1, X1
 
 
+@numerics.guard
 def multi_security_price0_numeric(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply=1.0, *, nodes: int = 6) -> np.ndarray:
     """Time-0 prices of the K-security market by quadrature (independent of the closed form).
 
@@ -962,12 +1047,22 @@ def multi_security_price0_numeric(vbar, a, cov_v, cov_delta, cov_eps, lam, M, su
     tensor Gauss-Hermite grid placed on its tilted Gaussian (``nodes`` and ``2 nodes`` per
     axis, compared). At every node the time-1 holding solves that node's first-order
     condition (a K x K linear system); the closed form of the time-0 price is not used.
+
+    Valid for K <= 4 and ``(2 nodes)^K <= MAX_GRID`` = 65,536 (nodes up to 64 at K = 2, 20 at
+    K = 3, 8 at K = 4); larger grids are refused, since time and memory grow as (2 nodes)^K.
     """
     vbar, a, cov_v, cov_delta, cov_eps, lam, M, s, B = _multi_inputs(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply)
     nodes = _nodes(nodes)
     K = len(s)
     if K > 4:
         raise ValueError(f"cov_v: quadrature is limited to K <= 4 securities, got K = {K}")
+    if (2 * nodes) ** K > MAX_GRID:
+        fit = int(MAX_GRID ** (1 / K) // 2)
+        raise ValueError(
+            f"nodes: the finer tensor grid has (2 nodes)^K = {(2 * nodes) ** K:,} points at nodes = {nodes}, "
+            f"K = {K}, beyond the {MAX_GRID:,} this function evaluates (time and memory grow as (2 nodes)^K); "
+            f"nodes <= {fit} works at K = {K}"
+        )
     out = vbar - a * cov_v @ s
     for name, cov in (("delta", cov_delta), ("eps_A", cov_eps / M)):
         Lf = _factor(cov)
@@ -986,7 +1081,8 @@ def multi_security_price0_numeric(vbar, a, cov_v, cov_delta, cov_eps, lam, M, su
             value = np.sum(X1 * own, axis=1) - np.sum(lam * dX**2, axis=1) - 0.5 * a * np.einsum("nk,kl,nl->n", X1, cov_v, X1)
             return -a * value, 2 * lam * dX
 
-        out = out + _tilted_expectation(gain, Lu.shape[1], nodes, what="time-0 expectation over eps_i - eps_A")
+        size = float(np.max(np.abs(vbar - a * cov_v @ s))) + a * float(np.max(np.abs(cov_v) + np.abs(cov_eps)))
+        out = out + _tilted_expectation(gain, Lu.shape[1], nodes, what="time-0 expectation over eps_i - eps_A", floor=size)
     return np.asarray(out, dtype=float)
 
 
@@ -1000,18 +1096,21 @@ class MultiMarketSimulation:
     max_clearing_error: float
 
 
+@numerics.guard
 def simulate_multi_market(vbar, a, cov_v, cov_delta, cov_eps, lam, M, n, seed, supply=1.0) -> MultiMarketSimulation:
     """Draw shocks, form each investor's demand from his own FOC and clear each of ``n`` markets.
 
     The common shock is drawn once per market and the idiosyncratic shocks once per investor;
     the clearing price solves aggregate demand = supply (a K x K linear system) and the
     trades are each investor's demand less his endowment. The closed forms of
-    :func:`multi_security_equilibrium` are not used. Raises if a market fails to clear.
+    :func:`multi_security_equilibrium` are not used. Raises if a market fails to clear, and
+    refuses ``n·M·K > MAX_DRAWS`` = 1e7 draws (simulate in batches).
     """
     vbar, a, cov_v, cov_delta, cov_eps, lam, M, s, B = _multi_inputs(vbar, a, cov_v, cov_delta, cov_eps, lam, M, supply)
     n = numerics.check_positive_int("n", n, 2)
     seed = numerics.check_positive_int("seed", seed, 0)
     K = len(s)
+    _draws(n, M, K)
     rng = np.random.default_rng(seed)
     Ld, Le = _factor(cov_delta), _factor(cov_eps)
     eps = rng.standard_normal((n, M, Le.shape[1])) @ Le.T
@@ -1022,7 +1121,7 @@ def simulate_multi_market(vbar, a, cov_v, cov_delta, cov_eps, lam, M, n, seed, s
     rhs = vbar + theta - P1[:, None, :] + 2 * lam * s
     X1 = _solve(B, rhs.reshape(-1, K).T, "simulate_multi_market (demands)").T.reshape(n, M, K)
     err = float(np.max(np.abs(X1.sum(axis=1) - M * s)))
-    if not err <= 1e-9 * max(1.0, float(np.max(np.abs(X1)))) * M:
+    if not err <= 1e-9 * M * max(float(np.max(np.abs(X1))), float(np.max(np.abs(s)))):
         raise ValueError(f"simulated markets do not clear (error {err:.2e})")
     trades = X1 - s
     return MultiMarketSimulation(P1, trades, 0.5 * np.abs(trades).sum(axis=1), err)
@@ -1184,6 +1283,7 @@ _GLYPHS = {
 }  # fmt: skip
 
 
+@numerics.guard
 def symbol_tally(key) -> tuple[dict, dict]:
     """Counts of the symbols in :data:`TALLIED` in the fragment and in the reading of ``GARBLED[key]``.
 

@@ -43,7 +43,21 @@ seen by a single probe point (so its width, below ``2h``, cannot be known), a
 :class:`WealthResolutionError` says where and asks for ``breakpoints``. Concentrations at
 least ``2h ≈ 6.1e-5`` wide are found without help; narrower ones must be declared with
 ``breakpoints`` (the edges of the concentration) — a density that no probe point sees
-differently from its neighbours cannot be detected by any sampling rule.
+differently from its neighbours cannot be detected by any sampling rule: such a concentration
+(width below 2^-15 ≈ 3.1e-5, lying between probe points) is *not* reported, and its mass is
+missing from every result. The work is bounded: a density whose values are noisy (computed in
+float32, or rounded to a few digits) never lets the panels agree to 1e-14, and after at most
+20,000 unresolved panels (beyond four per starting panel) a :class:`WealthResolutionError` says so (in a few hundredths of a
+second) instead of refining without end. A callable that fails, or returns complex or
+non-numeric values, raises :class:`WealthFunctionError`; a computation that leaves double
+precision raises :class:`firesales.numerics.OutOfRangeError` (both ``ValueError``).
+
+**dp*/dµ to a stated precision.** As µ(1 − λ) → 0 the cutoff approaches 1 and dp*/dµ is
+p*(1 − p*)/µ times the small difference (w(θ*−) − w̄)/(λp* + w(θ*−)); the difference is
+integrated directly (no cancellation of two means) and carries an error bound from the
+density's rounding, the quadrature and the left limit. The slope is returned when that
+bound is below ``SLOPE_RTOL`` = 1e-6 of |dp*/dµ| + p*(1 − p*), else
+:class:`SlopeAccuracyError` says which µ would work (for w = 1.2θ, λ = 0.5: µ ≳ 3e-9).
 
 For checks of Proposition 1 against the agents' own problems: :func:`seller_supply` solves a
 seller's program (1)–(5) as a linear program; :func:`discretised_market` puts the market at a
@@ -73,6 +87,8 @@ __all__ = [
     "Clearing",
     "InfeasibleClearingError",
     "WealthResolutionError",
+    "WealthFunctionError",
+    "SlopeAccuracyError",
     "Equilibrium",
     "SlopeDecomposition",
     "DiscreteMarket",
@@ -342,6 +358,7 @@ def _check_clearing(S0, d, result: Clearing) -> None:
         raise ValueError(f"clearing check failed: allocations and residual supply disagree for assets {bad[:5]}")
 
 
+@numerics.guard
 def clear_market(supply, rules, demand, omega) -> Clearing:
     """Run a clearing algorithm with a given clearing sequence, eqs. (14)–(17).
 
@@ -372,6 +389,7 @@ def clear_market(supply, rules, demand, omega) -> Clearing:
     return _result(S0, R, d, exact, S, alloc, path, rounds, omegas)
 
 
+@numerics.guard
 def clear_market_rationed(supply, rules, demand, *, max_rounds: int | None = None) -> Clearing:
     """The equilibrium clearing algorithm (20): clear as early as feasible, ration proportionally.
 
@@ -427,6 +445,14 @@ class WealthResolutionError(ValueError):
     """The wealth density has structure that the quadrature cannot resolve without help."""
 
 
+class WealthFunctionError(ValueError):
+    """The user's wealth callable failed, or returned something that is not a real array of θ's shape."""
+
+
+class SlopeAccuracyError(ValueError):
+    """dp*/dµ cannot be resolved to the stated precision from w(θ) at these parameters."""
+
+
 def _check_params(lam, mu) -> tuple[float, float]:
     lam = numerics.check_interval("lam", lam, 0.0, 1.0)
     mu = numerics.check_interval("mu", mu, 0.0, 1.0)
@@ -463,14 +489,19 @@ def _eval_wealth(wealth: Callable, theta: np.ndarray) -> np.ndarray:
         try:
             values = wealth(theta)
         except Exception as exc:
-            raise ValueError(
+            raise WealthFunctionError(
                 f"wealth(θ) raised {type(exc).__name__}: {exc} (wealth must accept a NumPy array of θ "
                 "and return an array of the same shape)"
             ) from exc
+        if np.iscomplexobj(values):
+            raise WealthFunctionError(
+                "wealth must return real values, got a complex array (take .real yourself if the imaginary "
+                "part is rounding noise)"
+            )
         try:
             values = np.broadcast_to(np.asarray(values, dtype=float), theta.shape)
         except (TypeError, ValueError) as exc:
-            raise ValueError(
+            raise WealthFunctionError(
                 f"wealth must return a real array of the same shape as its argument, got {values!r}"
             ) from exc
     bad = ~np.isfinite(values)
@@ -608,12 +639,37 @@ class _Probe:
         return np.concatenate([lo, hi])
 
     def left_limit(self, theta: float) -> float:
-        """w(θ−): linear extrapolation from θ − δ and θ − 2δ, δ = LEFT_LIMIT_STEP (exact to
-        O(δ²) for smooth w, the value below a jump at θ); w(0) at θ = 0."""
+        """w(θ−); see :meth:`left_limit_with_error`."""
+        return self.left_limit_with_error(theta)[0]
+
+    def left_limit_with_error(self, theta: float) -> tuple[float, float]:
+        """w(θ−) and an estimate of its error.
+
+        Linear extrapolation to θ from θ − δ and θ − 2δ (exact to O(δ²) for smooth w; the value
+        below a jump at θ), δ = LEFT_LIMIT_STEP or less: δ is cut so that the three points read
+        (θ − δ, θ − 2δ, θ − 3δ) stay between θ and the nearest jump or breakpoint below it, and a
+        jump at θ itself (to rounding) is stepped over. The error estimate is the gap to the
+        quadratic extrapolation plus rounding. w(0) at θ = 0.
+        """
+        eps = np.finfo(float).eps
         if theta <= 2 * LEFT_LIMIT_STEP:
-            return float(_eval_wealth(self.wealth, np.array([0.0]))[0])
-        near, far = _eval_wealth(self.wealth, theta - LEFT_LIMIT_STEP * np.array([1.0, 2.0]))
-        return float(max(2.0 * near - far, 0.0)) if abs(near - far) <= 1e-6 * (1.0 + abs(near)) else float(near)
+            w0 = float(_eval_wealth(self.wealth, np.array([0.0]))[0])
+            return w0, 4 * eps * abs(w0)
+        start = 1.0 - theta  # in s = 1 − θ: below θ is s > start
+        edges = np.append(self.edges, 1.0)
+        end = float(edges[np.searchsorted(edges, start, side="right")]) if start < 1.0 else 1.0
+        if end - start <= 4 * np.spacing(max(start, end)) and end < 1.0:  # a jump at θ: step over it
+            start, end = end, float(edges[np.searchsorted(edges, end, side="right")])
+        step = min(LEFT_LIMIT_STEP, (end - start) / 4)
+        if not step > 2 * np.spacing(max(start, 1e-300)):
+            value = float(_eval_wealth(self.wealth, np.array([1.0 - 0.5 * (start + end)]))[0])
+            return value, 4 * eps * abs(value)
+        n1, n2, n3 = _eval_wealth(self.wealth, 1.0 - (start + step * np.array([1.0, 2.0, 3.0])))
+        if abs(n1 - n2) > 1e-6 * (1.0 + abs(n1)):  # a jump the probe did not see, within 2δ
+            return float(n1), float(abs(n1 - n2))
+        linear, quadratic = 2.0 * n1 - n2, 3.0 * n1 - 3.0 * n2 + n3
+        rounding = 8 * eps * max(abs(n1), abs(n2), abs(n3))
+        return float(max(linear, 0.0)), float(abs(quadratic - linear) + rounding)
 
 
 class _TailIntegrals:
@@ -636,11 +692,21 @@ class _TailIntegrals:
         graded = scale * 2.0 ** np.arange(0, max(1, int(np.ceil(np.log2(1.0 / scale)))))
         edges = np.unique(np.concatenate([np.linspace(0.0, 1.0, 17), graded[graded < 1.0], probe.edges]))
         todo = np.stack([edges[:-1], edges[1:]], axis=1)
+        # bounded work: a piecewise-smooth w leaves a few unresolved panels per place where it is
+        # not smooth (each pass halves them); a density whose values are noisy (float32, rounded
+        # data) never agrees to 1e-14 and would double its panels every pass
+        budget = 4 * todo.shape[0] + self.PANEL_BUDGET
         done_panels, done_vals = [], []
         iscale = None
-        for _ in range(max_passes):
+        for halvings in range(max_passes):
             a, b = todo[:, 0], todo[:, 1]
             whole, halves = self._whole_and_halves(a, b)
+            if not (np.all(np.isfinite(whole)) and np.all(np.isfinite(halves))):
+                raise numerics.OutOfRangeError(
+                    f"lam, mu: the tails ∫w/N and ∫w/N² (N = λ(1−θ) + µ(1−λ) ≥ {self.eps:.3g}) overflow double "
+                    f"precision at λ = {lam:.3g}, µ = {mu:.3g} with max w = {probe.vmax:.3g}; parameters (or wealth "
+                    "in other units) with max w / (µ(1−λ))² below about 1e300 work"
+                )
             if iscale is None:  # size of each integrand (per unit length), per component
                 iscale = np.maximum(1e-300, np.max(np.abs(halves) / (b - a)[:, None], axis=0))
             err = np.max(np.abs(whole - halves) / iscale[None, :], axis=1)
@@ -651,6 +717,8 @@ class _TailIntegrals:
             bad = todo[~ok]
             if bad.size == 0:
                 break
+            if 2 * bad.shape[0] > budget:
+                raise self._noisy(bad, err[~ok], halvings)
             mid = 0.5 * (bad[:, 0] + bad[:, 1])
             todo = np.concatenate([np.stack([bad[:, 0], mid], 1), np.stack([mid, bad[:, 1]], 1)])
         else:
@@ -669,6 +737,20 @@ class _TailIntegrals:
         self.head_right = np.cumsum(vals, axis=0)
         self.head_left = np.concatenate([np.zeros((1, 3)), self.head_right[:-1]])
         self._compare_with_probe()
+
+    #: Largest number of unresolved panels (beyond four per starting panel) before giving up.
+    PANEL_BUDGET = 20_000
+
+    def _noisy(self, bad: np.ndarray, err: np.ndarray, halvings: int) -> WealthResolutionError:
+        """Diagnosis when the panels do not settle: the relative size of the disagreement, and where."""
+        level = float(np.median(err / np.maximum(bad[:, 1] - bad[:, 0], 1e-300)))
+        lo, hi = 1.0 - float(bad[:, 1].max()), 1.0 - float(bad[:, 0].min())
+        return WealthResolutionError(
+            f"could not integrate the wealth density to 1e-14: after {halvings + 1} halvings {bad.shape[0]} panels "
+            f"on θ ∈ [{lo:.6g}, {hi:.6g}] still disagree (typical gap {level:.1e} of the density's scale), so its values are noisy at a level no refinement resolves: a density computed in float32 "
+            "(about 1e-7 relative) or rounded to a few digits looks like this. Evaluate it in float64 (e.g. "
+            "interpolate tabulated data with a spline in double precision), or pass its jump points as breakpoints"
+        )
 
     def _compare_with_probe(self) -> None:
         total = float(self.head_right[-1, 0])
@@ -714,6 +796,26 @@ class _TailIntegrals:
         out = self.head_left[k] + part
         out[s <= 0.0] = 0.0
         return out
+
+    def centred_tail(self, s: float, c: float) -> tuple[float, float, float]:
+        """∫ (w − c)/N² over θ ∈ [1 − s, 1], free of the cancellation in ∫w/N² − c∫1/N².
+
+        Gauss–Legendre with 24 points on each panel below s (and the part of the one holding s);
+        returns (integral, |24-point − 12-point result|, max |w| at the nodes).
+        """
+        k = int(np.searchsorted(self.right, s, side="right"))
+        a = np.append(self.left[:k], self.left[min(k, self.left.shape[0] - 1)])
+        b = np.append(self.right[:k], s)
+        keep = b > a
+        a, b = a[keep], b[keep]
+        half, mid = 0.5 * (b - a), 0.5 * (a + b)
+        x = np.concatenate([_GL24_X, _GL_X])
+        nodes = mid[:, None] + half[:, None] * x[None, :]
+        wt = _eval_wealth(self.wealth, 1.0 - nodes)
+        f = (wt - c) / (self.lam * nodes + self.eps) ** 2
+        fine = float(np.sum((f[:, :24] @ _GL24_W) * half))
+        coarse = float(np.sum((f[:, 24:] @ _GL_W) * half))
+        return fine, abs(fine - coarse), float(np.max(np.abs(wt))) if wt.size else 0.0
 
 
 @dataclass(frozen=True)
@@ -809,6 +911,7 @@ def _equilibrium(T: _TailIntegrals) -> Equilibrium:
     )
 
 
+@numerics.guard
 def equilibrium(wealth: Callable, lam: float, mu: float, *, breakpoints: Sequence[float] = ()) -> Equilibrium:
     """Solve eqs. (18)–(19) for the price p* and the cutoff θ* (unique when it exists).
 
@@ -824,7 +927,14 @@ def equilibrium(wealth: Callable, lam: float, mu: float, *, breakpoints: Sequenc
     lam, mu : λ, µ in (0, 1).
     breakpoints : points of [0, 1] where w jumps. Needed only for concentrations narrower than
         the probe (``2 / PROBE_CELLS`` ≈ 6.1e-5); see the module docstring. A
-        :class:`WealthResolutionError` (a ``ValueError``) says when they are needed.
+        :class:`WealthResolutionError` (a ``ValueError``) says when they are needed — except for
+        a concentration lying wholly between two probe points, which no sampling can see and
+        which is dropped without a word: declare such features.
+
+    Raises ``NoRootError`` without an interior cutoff, :class:`WealthResolutionError` for a
+    density the quadrature cannot resolve (including noisy float32 or rounded values),
+    :class:`WealthFunctionError` when ``wealth`` fails, ``OutOfRangeError`` when the tails
+    overflow double precision; every one a ``ValueError``.
     """
     lam, mu = _check_params(lam, mu)
     return _equilibrium(_TailIntegrals(_Probe(wealth, breakpoints), lam, mu))
@@ -851,15 +961,38 @@ class SlopeDecomposition:
     mean_wealth: float
 
 
+#: dp*/dµ is returned when its error bound is below SLOPE_RTOL·(|dp*/dµ| + p*(1 − p*)).
+SLOPE_RTOL = 1e-6
+
+
 def _decompose(T: _TailIntegrals) -> SlopeDecomposition:
     lam, mu, eps = T.lam, T.mu, T.eps
     s, price, tails = _solve(T)
     theta = 1.0 - s
     N = lam * s + eps
-    w_star = T.probe.left_limit(theta)
+    w_star, w_star_err = T.probe.left_limit_with_error(theta)
     K = s / (eps * N)  # ∫_{θ*}^1 dθ / N², exactly
-    w_bar = float(tails[2]) / K
-    slope = lam * price * s * (w_star - w_bar) / (mu * N * (lam * price + w_star))
+    # w̄ − w(θ*−) = ∫ (w − w(θ*−))/N² / K: the difference is integrated, not formed from two
+    # nearly equal means (as µ(1 − λ) → 0 the cutoff approaches 1 and w̄ → w(θ*−))
+    centred, quad_err, w_max = T.centred_tail(s, w_star)
+    gap = -centred / K  # w(θ*−) − w̄
+    w_bar = w_star - gap
+    factor = lam * price * s / (mu * N * (lam * price + w_star))  # = p*(1 − p*)/(µ(λp* + w(θ*−)))
+    slope = factor * gap + 0.0  # + 0.0: no negative zero
+    # error bound: the density's own rounding (relative eps at every node, and θ rounded near 1),
+    # the quadrature (24 against 12 points) and the left limit, through the factor
+    gap_err = (quad_err + 8 * np.finfo(float).eps * max(w_max, abs(w_star)) * K) / K + w_star_err
+    slope_err = abs(factor) * gap_err + abs(slope) * w_star_err / (lam * price + w_star)
+    allowed = SLOPE_RTOL * (abs(slope) + price * (1.0 - price))
+    if not slope_err <= allowed:
+        mu_ok = mu * slope_err / allowed
+        raise SlopeAccuracyError(
+            f"dp*/dµ at µ = {mu:.6g}, λ = {lam:.6g} cannot be resolved from w(θ): it is p*(1−p*)/µ · "
+            f"(w(θ*−) − w̄)/(λp* + w(θ*−)), and with the cutoff at 1 − θ* = {s:.3g} the difference "
+            f"w(θ*−) − w̄ = {gap:.3g} is known only to ±{gap_err:.2g} (the density's rounding), so the slope "
+            f"{slope:.6g} is uncertain by {slope_err:.2g} > {allowed:.2g} (a relative {SLOPE_RTOL:g} of "
+            f"|dp*/dµ| + p*(1−p*)). The error grows as 1/µ: µ above about {min(mu_ok, 1.0):.2g} would work"
+        )
     selection = lam * (1.0 - lam) * s / N**2
     threshold = slope - selection
     return SlopeDecomposition(
@@ -869,27 +1002,36 @@ def _decompose(T: _TailIntegrals) -> SlopeDecomposition:
         threshold=float(threshold),
         price=float(price),
         cutoff=float(theta),
-        wealth_at_cutoff=w_star,
+        wealth_at_cutoff=float(w_star),
         mean_wealth=float(w_bar),
     )
 
 
+@numerics.guard
 def slope_decomposition(
     wealth: Callable, lam: float, mu: float, *, breakpoints: Sequence[float] = ()
 ) -> SlopeDecomposition:
     """dp*/dµ from the general formula (module docstring), split into the selection and
     changing-threshold effects. The slope is the derivative as µ increases: it uses the left
-    limit w(θ*−) of the wealth density, which is what the cutoff meets as it falls."""
+    limit w(θ*−) of the wealth density, which is what the cutoff meets as it falls (a jump
+    just below θ*, even within 1e-13, is stepped around; a jump at θ* is read from below).
+
+    Accurate to ``SLOPE_RTOL`` = 1e-6 of |dp*/dµ| + p*(1 − p*) (an error bound computed at every
+    call); where the bound is larger (µ(1 − λ) so small that w(θ*−) − w̄ sinks into the
+    density's rounding, below µ ≈ 1e-8 for moderate densities) it raises
+    :class:`SlopeAccuracyError`, a ``ValueError`` naming the µ that would work."""
     lam, mu = _check_params(lam, mu)
     return _decompose(_TailIntegrals(_Probe(wealth, breakpoints), lam, mu))
 
 
+@numerics.guard
 def price_slope(wealth: Callable, lam: float, mu: float, *, breakpoints: Sequence[float] = ()) -> float:
     """dp*/dµ at the equilibrium (as µ increases), ``λp*(1−θ*)(w(θ*−) − w̄)/(µN*(λp* + w(θ*−)))``;
-    see :func:`slope_decomposition`."""
+    see :func:`slope_decomposition` (its precision, and the SlopeAccuracyError below it)."""
     return slope_decomposition(wealth, lam, mu, breakpoints=breakpoints).slope
 
 
+@numerics.guard
 def price_curve(wealth: Callable, lam: float, mus, *, breakpoints: Sequence[float] = ()) -> dict:
     """p*(µ), θ*(µ), the slopes and the two no-friction benchmarks on a grid of µ.
 
@@ -901,7 +1043,8 @@ def price_curve(wealth: Callable, lam: float, mus, *, breakpoints: Sequence[floa
     buyer can tell lemons apart; it mixes the lemons discount, present with uninformed buyers
     too, with the effect of heterogeneous expertise, so it is not the cost of heterogeneous
     information alone) and the scalar ``limit_price`` (p* as µ → 0, :func:`limit_price` at
-    w(1−), or 0.0 when w(1−) = 0).
+    w(1−), or 0.0 when w(1−) = 0). Each µ is solved as :func:`slope_decomposition` does, so a
+    µ at which the slope cannot be resolved raises :class:`SlopeAccuracyError` for the grid.
     """
     lam = numerics.check_interval("lam", lam, 0.0, 1.0)
     mus = _numbers("mus", mus, 0.0, 1.0)
@@ -929,22 +1072,30 @@ def price_curve(wealth: Callable, lam: float, mus, *, breakpoints: Sequence[floa
 
 
 # ---------------------------------------------------------------- closed forms and helpers
+@numerics.guard
 def constant_wealth_price(w: float, lam: float) -> float:
     """p* when w(θ) = w for all θ: the root of ``p = (w/λ) ln(1/p)``, i.e. ``(w/λ) W₀(λ/w)``.
 
     Independent of µ (Prop. 3, case 3); valid while the cutoff is interior, i.e.
-    ``µ < λ p / ((1−λ)(1−p))``.
+    ``µ < λ p / ((1−λ)(1−p))``. Computed as ``exp(−W₀(λ/w))``, right for every w > 0 and
+    λ ∈ (0, 1) whose ratio λ/w is a finite double (p → 1 as λ/w underflows).
     """
     w = numerics.check_interval("w", w, 0.0)
     lam = numerics.check_interval("lam", lam, 0.0, 1.0)
-    return float(w / lam * special.lambertw(lam / w).real)
+    x = lam / w
+    if not math.isfinite(x):
+        raise numerics.OutOfRangeError(f"constant_wealth_price: λ/w = {lam:g}/{w:g} overflows double precision")
+    # (w/λ) W₀(λ/w) = exp(−W₀(λ/w)) (W e^W = x): no 0·inf as λ/w underflows (p → 1) or grows (p → 0)
+    return float(math.exp(-special.lambertw(x).real))
 
 
+@numerics.guard
 def limit_price(w1: float, lam: float) -> float:
     """lim_{µ→0} p*(µ) = (w(1)/λ) W₀(λ/w(1)): only the most expert buyers' wealth density counts."""
     return constant_wealth_price(numerics.check_interval("w1", w1, 0.0), lam)
 
 
+@numerics.guard
 def full_information_price(
     wealth: Callable, lam: float, mu: float, *, breakpoints: Sequence[float] = ()
 ) -> float:
@@ -959,6 +1110,7 @@ def full_information_price(
     return float(min(1.0, total / (mu * (1.0 - lam))))
 
 
+@numerics.guard
 def pooled_price(lam: float, mu: float) -> float:
     """Price with identical uninformed buyers: the benchmark of Uhlig (2010) the paper contrasts with.
 
@@ -973,6 +1125,7 @@ def pooled_price(lam: float, mu: float) -> float:
     return float(a[1] / a.sum())
 
 
+@numerics.guard
 def terms_of_trade(theta, price: float, lam: float, mu: float) -> np.ndarray:
     """τ(θ) = µ(1−λ) / (p (λ(1−θ) + µ(1−λ))): t = 2 goods per good spent by buyer θ who accepts
     exactly the assets with signal x = 1 in a market at price p where lemons are supplied in
@@ -983,6 +1136,7 @@ def terms_of_trade(theta, price: float, lam: float, mu: float) -> np.ndarray:
     return mu * (1.0 - lam) / (price * (lam * (1.0 - theta) + mu * (1.0 - lam)))
 
 
+@numerics.guard
 def excess_demand_ratio(
     wealth: Callable, price: float, lam: float, mu: float, *, breakpoints: Sequence[float] = ()
 ) -> float:
@@ -992,10 +1146,11 @@ def excess_demand_ratio(
     lam, mu = _check_params(lam, mu)
     price = numerics.check_interval("price", price, 0.0, 1.0)
     T = _TailIntegrals(_Probe(wealth, breakpoints), lam, mu)
-    s_p = min(T.eps * (1.0 / price - 1.0) / lam, 1.0)
+    s_p = min(T.eps * ((1.0 - price) / price) / lam, 1.0)  # 1 − p exact near 1, unlike 1/p − 1
     return float(T.head(np.array([s_p]))[0, 1] / price)
 
 
+@numerics.guard
 def selling_probability(i, eq: Equilibrium, wealth: Callable, *, breakpoints: Sequence[float] = ()) -> np.ndarray:
     """η(i, m*) of eq. (29) at an equilibrium: 1 for i > λ, ∫_{θ*}^{i/λ} w/(N p*) dθ on
     [λθ*, λ], 0 below λθ*.
@@ -1042,6 +1197,11 @@ class DiscreteMarket:
     cutoff: float
 
 
+#: Largest grid of :func:`discretised_market` (its rules matrix takes 8·n² bytes: 134 MB here).
+MAX_CELLS = 4096
+
+
+@numerics.guard
 def discretised_market(
     wealth: Callable, lam: float, mu: float, price: float, n_cells: int, *, breakpoints: Sequence[float] = ()
 ) -> DiscreteMarket:
@@ -1049,7 +1209,7 @@ def discretised_market(
 
     Supply as in eq. (23) for p < 1: every lemon (S = 1) and the distressed sellers'
     high-quality assets (µ(1−λ), one cell: buyers cannot tell them apart). Lemons are cut into
-    ``n_cells`` cells of width λ/n, so the signal rule of buyer θ_j = j/n, ``x(i, θ_j) =
+    ``n_cells`` (2 to ``MAX_CELLS`` = 4096) cells of width λ/n, so the signal rule of buyer θ_j = j/n, ``x(i, θ_j) =
     1(i > λθ_j)``, accepts whole cells (j, ..., n−1) and the good cell. Buyer cell j holds the
     buyers θ ∈ (θ_j, θ_{j+1}] and uses the rule of θ_j; its demand is ∫ w/p over the part of
     the cell with τ(θ; p) ≥ 1, i.e. θ ≥ θ(p) = 1 − µ(1−λ)(1/p − 1)/λ (eq. 24 at price p).
@@ -1057,18 +1217,25 @@ def discretised_market(
     lam, mu = _check_params(lam, mu)
     price = numerics.check_interval("price", price, 0.0, 1.0)
     n = numerics.check_positive_int("n_cells", n_cells, 2)
+    if n > MAX_CELLS:
+        raise ValueError(
+            f"n_cells must be an integer in [2, {MAX_CELLS}], got {n}: the rules matrix has n_cells × "
+            f"(n_cells + 1) entries ({8 * n * (n + 1) / 1e9:.3g} GB at this size) and the clearing algorithm "
+            "works on all of them"
+        )
     T = _TailIntegrals(_Probe(wealth, breakpoints), lam, mu)
     supply = np.concatenate([np.full(n, lam / n), [mu * (1.0 - lam)]])
     quality = np.concatenate([np.zeros(n), [1.0]])
     theta = np.arange(n) / n
     rules = np.ones((n, n + 1))
     rules[:, :n] = np.arange(n)[None, :] >= np.arange(n)[:, None]
-    cut = max(1.0 - T.eps * (1.0 / price - 1.0) / lam, 0.0)
-    lo = np.maximum(theta, cut)
-    hi = np.append(theta[1:], 1.0)
-    heads = T.head(1.0 - np.concatenate([lo, hi]))[:, 0]  # ∫_{θ}^1 w
-    demand = np.where(hi > lo, (heads[:n] - heads[n:]) / price, 0.0)
-    return DiscreteMarket(supply, quality, rules, theta, np.maximum(demand, 0.0), float(cut))
+    # in s = 1 − θ, so that a cutoff within 1e-13 of the top keeps its relative precision
+    s_cut = min(T.eps * ((1.0 - price) / price) / lam, 1.0)
+    s_top = np.minimum((n - np.arange(n)) / n, s_cut)  # cell j: s from 1 − θ_{j+1} up to 1 − θ_j (or s_cut)
+    s_bottom = (n - 1 - np.arange(n)) / n
+    heads = T.head(np.concatenate([s_top, s_bottom]))[:, 0]  # ∫_{1−s}^1 w
+    demand = np.where(s_top > s_bottom, (heads[:n] - heads[n:]) / price, 0.0)
+    return DiscreteMarket(supply, quality, rules, theta, np.maximum(demand, 0.0), float(1.0 - s_cut))
 
 
 # ---------------------------------------------------------------- where the equilibrium exists
@@ -1107,6 +1274,7 @@ def max_distress(wealth: Callable, lam: float, *, breakpoints: Sequence[float] =
 
 
 # ---------------------------------------------------------------- the sellers' problem (1)-(5)
+@numerics.guard
 def seller_supply(prices, eta, quality, beta: float) -> np.ndarray:
     """Solve a seller's program (1)–(5) directly, as a linear program (one unit of each asset).
 

@@ -7,6 +7,7 @@ no solver built on top of it can return a NaN or a silently wrong number.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from scipy import integrate, optimize
 
 __all__ = [
     "NoRootError",
+    "OutOfRangeError",
+    "guard",
     "check_interval",
     "check_finite",
     "check_positive_int",
@@ -32,6 +35,56 @@ class NoRootError(ValueError):
     """Raised when an equation has no root in the range the caller allows."""
 
 
+class OutOfRangeError(ValueError):
+    """The parameters are valid but the computation leaves double precision (overflow, a division by a
+    quantity that underflowed to zero, a result that is not finite)."""
+
+
+def _all_finite(value) -> bool:
+    """Every real number inside ``value`` (floats, real arrays, tuples, lists, dicts, dataclasses) is finite."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return math.isfinite(value)
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind not in "fc" or bool(np.all(np.isfinite(value)))
+    if isinstance(value, (tuple, list)):
+        return all(_all_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(_all_finite(v) for v in value.values())
+    fields = getattr(value, "__dataclass_fields__", None)
+    if fields:
+        return all(_all_finite(getattr(value, name)) for name in fields)
+    return True
+
+
+def guard(func: Callable) -> Callable:
+    """Decorate a public solver: never an ``OverflowError``, ``ZeroDivisionError`` or non-finite result.
+
+    Python floats raise ``OverflowError`` (``1.4e154 ** 2``) and ``ZeroDivisionError`` where NumPy
+    would return inf or NaN; both, and any inf/NaN in the result, become an
+    :class:`OutOfRangeError` (a ``ValueError``) that names the function and says why.
+    """
+    @functools.wraps(func)
+    def guarded(*args, **kwargs):
+        try:
+            with np.errstate(all="ignore"):
+                result = func(*args, **kwargs)
+        except (OverflowError, ZeroDivisionError, FloatingPointError) as exc:
+            raise OutOfRangeError(
+                f"{func.__name__}: the parameters are too extreme for double precision ({type(exc).__name__}: "
+                f"{exc}); parameters closer to 1 in size (or the model in other units) work"
+            ) from exc
+        if not _all_finite(result):
+            raise OutOfRangeError(
+                f"{func.__name__}: the result is not finite at these parameters (an intermediate quantity "
+                "overflows or underflows double precision); parameters closer to 1 in size work"
+            )
+        return result
+
+    return guarded
+
+
 # ---------------------------------------------------------------- input checks
 def _interval_text(lo: float, hi: float, lo_closed: bool, hi_closed: bool) -> str:
     left = "[" if lo_closed else "("
@@ -45,10 +98,13 @@ def _real(value):
     """``value`` as a float if it is a real number (not a bool, string, None or complex), else None."""
     if isinstance(value, (bool, np.bool_)):
         return None
-    if isinstance(value, (Real, np.floating, np.integer)):
-        return float(value)
-    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiu":
-        return float(value)
+    try:
+        if isinstance(value, (Real, np.floating, np.integer)):
+            return float(value)
+        if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiu":
+            return float(value)
+    except OverflowError:  # an integer or Fraction beyond the largest float
+        return math.inf if value > 0 else -math.inf
     return None
 
 
