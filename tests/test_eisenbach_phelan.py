@@ -45,7 +45,7 @@ CONTRACT = {
 
 
 test_contract_table_covers_every_public_function, test_bad_input_is_rejected = (
-    contract_tests(ep, CONTRACT))
+    contract_tests(ep, CONTRACT, sizes=("N",)))
 
 
 # ---------------------------------------------------------------- Appendix A

@@ -144,6 +144,13 @@ def _call(name: str, func: Callable, c: float, e: float) -> float:
     return value
 
 
+def _finite_result(values, param: str, value: float, what: str):
+    """``values`` if every one is a finite float, else a ValueError naming the parameter to change."""
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{what} exceeds the largest float at {param} = {value:g}: take a larger {param}")
+    return values
+
+
 def _alpha01(alpha) -> int:
     """alpha in {0, 1} (the ex-ante OTC extension has the dealer market shut or open)."""
     try:
@@ -847,6 +854,7 @@ def new_bank_contract(theta, gamma, beta, p, *, variant="consistent") -> tuple[f
         c2 = q
         one_minus_q = (1 - p) * (1 - s0) / (p * s0 + (1 - p) * (1 - s0))
         c3 = ((1 - theta) + (theta * (1 - s0) + gamma * one_minus_q) / (q * (1 - s0))) / beta
+    _finite_result((c3,), "p", p, "the new bank's c3' (of order 1/p)")
     return c2, c3
 
 
@@ -1030,6 +1038,9 @@ def otc_equilibrium_numeric(theta, beta, alpha, k=1.0) -> OTCEquilibrium:
     """
     theta, beta, alpha = _otc_args(theta, beta, alpha)
     k = numerics.check_interval("k", k, 0.0, 100.0)
+    if theta < 1e-300:
+        raise ValueError(f"theta must lie in [1e-300, 1) here (the investors' liquidity is differenced on its own "
+                         f"scale), got {theta:g}")
     if k < 1.0 - theta:
         raise ValueError(
             f"k must be >= 1 - theta = {1 - theta:g} so matched investors can afford c2 = q2 "
@@ -1123,14 +1134,14 @@ def otc_state_values(S, theta, beta, alpha) -> tuple[float, float, float]:
     alpha = _alpha01(alpha)
     R = 1.0 / beta
     if alpha == 0:
-        return theta / S + (1 - theta) * beta, beta * R, math.nan
+        return _finite_result((theta / S + (1 - theta) * beta, beta * R), "S", S, "v_s = theta / S + ...") + (math.nan,)
     if S >= _s_max(theta, beta, 1):
         raise ValueError(f"S = {S:g} too large: the interdealer price would exceed R (S must be < "
                          f"{_s_max(theta, beta, 1):.6g})")
     q2 = S / theta if S <= theta else S * (1 - theta) / (theta * (1 - S))
     c2 = min(q2, S + q2 * (1 - S))
     v_s = theta / c2 + (1 - theta) / q2
-    return v_s, q2 * v_s, q2
+    return _finite_result((v_s, q2 * v_s, q2), "S", S, "the marginal value of liquidity v_s")
 
 
 def otc_t1_price(S, theta, beta, alpha) -> float:
