@@ -161,3 +161,61 @@ def contract_tests(module, table: dict, sizes=()):
         assert_rejects(func, kwargs, param, bad)
 
     return test_contract_table_covers_every_public_function, test_bad_input_is_rejected
+
+
+# ---------------------------------------------------------------- property suites (issue 23)
+# Shared by the test_properties_<paper>.py files: strategies weighted to the edges of a valid
+# range, and a call under a CPU-time limit that lets through only the refusals a function
+# documents (anything else, or a hang, fails the test).
+import signal  # noqa: E402
+
+from hypothesis import reject  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CALL_LIMIT = 1.0  # seconds of CPU per call
+
+
+def log_uniform(lo: float, hi: float):
+    """Floats in [lo, hi] (0 < lo < hi) uniform in log: every decade down to ``lo`` equally likely."""
+    return st.floats(math.log(lo), math.log(hi)).map(math.exp).map(lambda x: min(max(x, lo), hi))
+
+
+def in_range(lo: float, hi: float, edge: float = 1e-12):
+    """Floats in (lo, hi), a third of them uniform and a third log-uniform towards each end
+    (down to ``edge`` times the width from the end)."""
+    width = hi - lo
+    return st.one_of(
+        st.floats(lo + edge * width, hi - edge * width),
+        log_uniform(edge, 0.5).map(lambda t: lo + t * width),
+        log_uniform(edge, 0.5).map(lambda t: hi - t * width),
+    ).filter(lambda x: lo < x < hi)
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Timeout()
+
+
+def call(func, *args, refusals=(), limit=CALL_LIMIT, **kwargs):
+    """``func(*args, **kwargs)`` within ``limit`` CPU seconds.
+
+    A refusal the function documents on its valid range (an exception type in ``refusals``)
+    rejects the example (Hypothesis draws another); any other exception, or a call that
+    runs past the limit, fails the test with the call in the message.
+    """
+    old = signal.signal(signal.SIGPROF, _alarm)
+    signal.setitimer(signal.ITIMER_PROF, limit)
+    try:
+        return func(*args, **kwargs)
+    except _Timeout:
+        raise AssertionError(f"{func.__name__}{args}{kwargs} ran past {limit} s of CPU") from None
+    except Exception as error:  # noqa: BLE001 - the point is to sort them
+        if refusals and isinstance(error, refusals):
+            reject()
+        raise AssertionError(f"{func.__name__}{args}{kwargs} raised {type(error).__name__}: {error}") from error
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)

@@ -108,6 +108,12 @@ def _theta_gamma(theta, gamma) -> tuple[float, float]:
             f"theta + gamma must lie in (0, 1) (a positive mass of patient agents), got "
             f"theta = {theta:g}, gamma = {gamma:g}, theta + gamma = {theta + gamma:g}"
         )
+    if 1.0 - theta - gamma < 1e-6:
+        raise ValueError(
+            f"theta + gamma must be at most 1 - 1e-6 (patient share 1 - theta - gamma >= 1e-6: capital and "
+            f"t = 3 consumption are differences of quantities of order one and lose their precision "
+            f"below it), got theta = {theta:g}, gamma = {gamma:g}"
+        )
     return theta, gamma
 
 
@@ -209,10 +215,13 @@ def _maximise(f: Callable[[float], float], lo: float, hi: float, *, name: str, k
     if _slope(f, lo, lo, hi, kinks, floor) <= 0.0:
         return lo
     if lo > 0.0:
-        def slope_log(y):
-            return _slope(f, min(max(math.exp(y), lo), hi), lo, hi, kinks, floor)
+        y_lo, y_hi = math.log(lo), math.log(hi)
 
-        y = numerics.find_root(slope_log, math.log(lo), math.log(hi), name=name, xtol=1e-15)
+        def slope_log(y):  # the ends exactly as checked above, so the bracket holds
+            x = lo if y <= y_lo else hi if y >= y_hi else min(max(math.exp(y), lo), hi)
+            return _slope(f, x, lo, hi, kinks, floor)
+
+        y = numerics.find_root(slope_log, y_lo, y_hi, name=name, xtol=1e-15)
         return min(max(math.exp(y), lo), hi)
     return numerics.find_root(lambda x: _slope(f, x, lo, hi, kinks), lo, hi, name=name, xtol=1e-15 * (hi - lo))
 
@@ -574,9 +583,17 @@ def planner_allocation(theta, gamma, beta) -> PlannerAllocation:
         c = s0 / (theta + gamma)
         return (theta + gamma) * math.log(c) - beta * R * s0
 
-    s0 = _maximise(welfare, 1e-9 * (theta + gamma), 1.0, name="planner's storage")
+    def welfare_k(k):  # the same in the capital share k = 1 - s0, up to a constant
+        return (theta + gamma) * math.log1p(-k) + beta * R * k
+
+    if theta + gamma <= 0.5:  # the smaller of s0 and 1 - s0 is the choice, so both keep their precision
+        s0 = _maximise(welfare, 1e-9 * (theta + gamma), 1.0, name="planner's storage")
+        k = 1.0 - s0
+    else:
+        k = _maximise(welfare_k, 1e-9 * m, 1.0 - 1e-9 * (theta + gamma), name="planner's investment")
+        s0 = 1.0 - k
     c = s0 / (theta + gamma)
-    return PlannerAllocation(s0, c, c, (1.0 - s0) * R / m, R)
+    return PlannerAllocation(s0, c, c, k * R / m, R)
 
 
 @dataclass(frozen=True)
@@ -601,8 +618,7 @@ def bank_trading_choice(theta, gamma, beta, q1) -> tuple[float, float]:
     beta = _beta(beta)
     q1 = numerics.check_interval("q1", q1, 0.0)
     R = 1.0 / beta
-    s0 = theta + gamma
-    wealth = s0 - theta + q1 * (1.0 - s0)
+    wealth = gamma + q1 * (1.0 - theta - gamma)  # s0 - theta + q1 (1 - s0), s0 = theta + gamma
     s1 = _maximise(  # (16) up to the constant beta R wealth / q1; choices from far below gamma q1
         lambda s: gamma * math.log(s / gamma) - beta * R * s / q1, 1e-9 * gamma * min(q1, 1.0), wealth,
         name="bank (16)",
@@ -653,7 +669,9 @@ def _run_root(theta, gamma, beta) -> float:
     """Smaller root of (19) from the quadratic divided by theta + gamma (no underflow of b^2)."""
     m = (1.0 - theta - gamma) / (1.0 - theta)
     a, b = theta / (theta + gamma) * beta * m, 1.0 + beta * m
-    disc = b * b - 4.0 * a
+    # b^2 - 4a = (1 - beta mu)^2 + 4 beta mu gamma/(theta + gamma), with 1 - beta mu = 1 - beta
+    # + beta (1 - mu): a sum of positive terms, without cancellation as mu, beta -> 1
+    disc = ((1.0 - beta) + beta * gamma / (1.0 - theta)) ** 2 + 4.0 * beta * m * gamma / (theta + gamma)
     if not disc > 0:  # pragma: no cover - disc > 0 is proved in the chapter
         raise ValueError(f"market clearing (19) has no real root (discriminant {disc:g})")
     return 2.0 / (b + math.sqrt(disc))
@@ -709,7 +727,14 @@ def run_price_numeric(theta, gamma, beta) -> float:
         _, c_i, s_n = _run_demands(theta, gamma, beta, q)
         return (theta * c_i + (1.0 - theta) * s_n) / (theta + gamma) - 1.0
 
-    return numerics.find_root(excess, 1e-9, 1.0, name="storage market clearing (19)")
+    # the root lies in (0, 1) and tends to 1 as gamma / (theta + gamma) -> 0; the bracket ends
+    # just above 1 so that the demands' last digits cannot hide it (the other root exceeds 1/(beta mu))
+    try:
+        return numerics.find_root(excess, 1e-9, 1.0 + 1e-9, name="storage market clearing (19)")
+    except numerics.NoRootError:
+        if abs(excess(1.0)) <= 1e-9:  # a double root at 1 to within 1e-9: beta mu = 1 - O(1e-9)
+            return 1.0
+        raise
 
 
 @dataclass(frozen=True)
@@ -733,7 +758,7 @@ def run_equilibrium(theta, gamma, beta) -> RunEquilibrium:
     w = s0 + (1.0 - s0) * q
     c_i = q
     s_n = gamma / (1.0 - theta) / (1.0 / q - beta * m)  # (1 - mu) / (1/q - beta mu)
-    if s_n > w or c_i > w:
+    if s_n > w * (1 + 1e-12) or c_i > w * (1 + 1e-12):
         raise ValueError("run equilibrium infeasible: an agent would need to sell capital short")  # pragma: no cover
     return RunEquilibrium(q, w, c_i, s_n, (w - c_i) / q, (w - s_n) / q, m)
 
@@ -816,9 +841,9 @@ def limited_participation_price_numeric(theta, gamma, p, beta=0.9, *, variant="c
             )
         else:
             bank = gamma
-        # p theta c_i + p bank + (1 - p) w(q) - s0, with (1 - p) w - s0 expanded so that a
-        # small p is not lost against s0
-        return p * (theta * c_i + bank - s0) + (1 - p) * (1 - s0) * q
+        # p theta c_i + p bank + (1 - p) w(q) - s0, with (1 - p) w - s0 expanded and s0 split
+        # into theta + gamma, so that neither a small p nor a small theta is lost against s0
+        return p * (theta * (c_i - 1) + (bank - gamma)) + (1 - p) * (1 - s0) * q
 
     q_lo = 1e-3  # small participation gives a small price: step down until demand falls short
     while excess(q_lo) > 0 and q_lo > 1e-297:
