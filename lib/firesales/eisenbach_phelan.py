@@ -269,17 +269,17 @@ def theta_lower_bounds(ell, k, p, delta_L, delta_H, beta, R, gamma: float = 1.0)
     delta_L = numerics.check_interval("delta_L", delta_L, 0.0, lo_closed=True)
     delta_H = numerics.check_interval("delta_H", delta_H, 0.0, lo_closed=True)
     top = ell + R * k
-    bar = numerics.find_root(
-        lambda t: _log_gap(t, beta, ell - t + R * k, gamma), top * 1e-12, top * (1 - 1e-12),
-        name="the good-state corner condition",
-    )
+
+    def root(gap, top, name):  # in log theta: the root can lie many decades below top
+        y = numerics.find_root(lambda y: gap(math.exp(y)), math.log(top) - 690.0, math.log(top * (1 - 1e-12)),
+                               name=name)
+        return math.exp(y)
+
+    bar = root(lambda t: _log_gap(t, beta, ell - t + R * k, gamma), top, "the good-state corner condition")
 
     def shocked(delta, name, delta_name):
-        top = ell + delta * k + p * k
-        return numerics.find_root(
-            lambda t: _log_gap(t, beta * R / p, _late_wealth(t, ell, k, p, delta, R), gamma),
-            top * 1e-12, top * (1 - 1e-12), name=f"the corner condition for {name}",
-        )
+        return root(lambda t: _log_gap(t, beta * R / p, _late_wealth(t, ell, k, p, delta, R), gamma),
+                    ell + delta * k + p * k, f"the corner condition for {name}")
 
     return ThetaBounds(bar, shocked(delta_H, "theta_L", "delta_H"), shocked(delta_L, "theta_H", "delta_L"))
 
