@@ -11,6 +11,7 @@ where the model has it (Walrasian choices, symmetric sums).
 import math
 
 import numpy as np
+import pytest
 from contract import call, in_range, log_uniform, public_functions
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -202,7 +203,7 @@ def test_productivity_equilibrium_clears_is_a_best_response_and_prices_at_most_o
         assert close(lit.k, e.k, 1e-12)
 
 
-@covers("productivity_min_spread", "capital_crossing")
+@covers("productivity_min_spread", "productivity_max_spread", "capital_crossing")
 @settings(derandomize=True, deadline=None, max_examples=4)
 @given(st.integers(1, 3), st.sampled_from(ep.REGIMES), st.floats(0.8, 0.9))
 def test_min_spread_is_where_funds_vanish_and_crossings_equalise_capital(N, regime, alpha):
@@ -210,6 +211,12 @@ def test_min_spread_is_where_funds_vanish_and_crossings_equalise_capital(N, regi
     s_min = call(ep.productivity_min_spread, N, regime, **par, refusals=ep.OutsideValidRegion)
     above = call(ep.productivity_equilibrium, s_min * (1 + 1e-6), N, regime, **par)
     assert 0 <= above.f < 1e-4 * par["r"] * par["n"]
+    s_max = call(ep.productivity_max_spread, N, regime, **par, refusals=ep.OutsideValidRegion)
+    if s_max is not None:  # the price reaches 1 there: valid just below, refused just above
+        below = ep.productivity_equilibrium(s_max * (1 - 1e-7), N, regime, **par)
+        assert 1 - 1e-5 < below.price <= 1
+        with pytest.raises(ep.OutsideValidRegion, match="exceeds 1"):
+            ep.productivity_equilibrium(s_max * (1 + 1e-7), N, regime, **par)
     cross = call(ep.capital_crossing, N, [0.03, 0.1, 0.2, 0.3], **par, refusals=ep.OutsideValidRegion)
     if cross is not None:
         kc = ep.productivity_equilibrium(cross, N, "cournot", **par).k

@@ -19,6 +19,14 @@ closed form                               independent solver
 (7)-(8) in a two-shock economy            :func:`framework_equilibrium` (direct clearing)
 ========================================  ==================================================
 
+Valid ranges: shares (theta, gamma, p, alpha) in the documented intervals with the patient
+share 1 - theta - gamma >= 1e-6 (capital and t = 3 consumption are differences of
+order-one quantities below it), beta in [1e-300, 1) (R = 1/beta a finite float). Solvers
+work to relative precision however small a share is: objectives are maximised without
+their choice-independent constants, maximisers found in log x, prices cleared in log q
+where they can be tiny. A result that would not be a finite float raises a ``ValueError``
+naming the parameter; a user's callable that fails raises :class:`CallableFailed`.
+
 Public API used by the synthesis chapter: :func:`distress_price` (default: the *consistent*
 limited-participation price; the printed eq. (21) only with ``variant="printed"``),
 :func:`otc_price`, :func:`run_price`, :func:`benchmark_price`.

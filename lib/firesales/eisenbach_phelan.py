@@ -37,7 +37,12 @@ them (see the chapter; every result computed in them is labelled so in the ledge
 
 Every solver validates its input (numbers only, finite, in range; ``ValueError`` naming the
 parameter), checks its own result, and raises :class:`OutsideValidRegion` (a ``ValueError``)
-when the allocation it would return leaves the model's valid region.
+when the allocation it would return leaves the model's valid region (in the productivity
+model: negative funds below :func:`productivity_min_spread`, a price of capital above 1
+beyond :func:`productivity_max_spread`), and :class:`BeyondFloatRange` where the value it
+would return is beyond floating point (a CRRA marginal utility at a large ``gamma``).
+Counts ``N`` are integers in [1, 10^12]; the productivity model's ``n``, ``r`` and ``mean_A``
+lie in [1e-100, 1e100] and ``alpha`` in [1e-12, 1).
 """
 
 from __future__ import annotations
@@ -84,6 +89,7 @@ __all__ = [
     "productivity_payoff",
     "productivity_best_response",
     "productivity_min_spread",
+    "productivity_max_spread",
     "productivity_literal_equilibrium",
     "capital_crossing",
 ]
@@ -971,6 +977,36 @@ def productivity_min_spread(N=1, regime="walras", alpha=0.85, a=0.93, n=1.0, mea
 
     top = 2 * (r - A_bad)  # at this spread A_H = r and f = r n > 0
     return numerics.find_root(funds, 0.0, top, name="the high type's funds as a function of A_H - A_L")
+
+
+def productivity_max_spread(N=1, regime="walras", alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02,
+                            A_bad=0.99):
+    """The largest A_H - A_L at which the regime's equilibrium is valid: its price of capital reaches 1.
+
+    Above it the price exceeds 1, the t = 2 value of a unit of capital, and
+    :func:`productivity_equilibrium` refuses (buyers would not spend their funds). The
+    spread is found by Brent's method on the price minus 1, from just above
+    :func:`productivity_min_spread` (scanned on 40 points for the first crossing); ``None``
+    if the price stays at most 1 up to the end of the valid range, 2 A_bad (with Figure
+    B1's caption: the Walrasian price).
+    """
+    N = _count(N)
+    regime = _choice("regime", regime, REGIMES)
+    params = dict(alpha=alpha, a=a, n=n, mean_A=mean_A, r=r, A_bad=A_bad)
+    q = _prod_params(0.0, **params)
+
+    def excess_price(spread):
+        qx = _prod_params(spread, **params)
+        roots = _productivity_roots(qx, N, regime)
+        if len(roots) != 1:
+            raise OutsideValidRegion(f"the {regime} condition has {len(roots)} roots at spread {spread:g}")
+        return float(_sym_price(roots[0], qx)) - 1.0
+
+    lo = productivity_min_spread(N, regime, **params) * (1 + 1e-9)
+    hi = 2 * q["A_bad"] * (1 - 1e-9)
+    if excess_price(hi) <= 0 and excess_price(lo) <= 0:
+        return None
+    return numerics.find_root(excess_price, lo, hi, name="the price of capital minus 1 in the spread", scan=40)
 
 
 def productivity_literal_equilibrium(spread, alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02,
