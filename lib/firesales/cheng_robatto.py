@@ -826,6 +826,8 @@ def limited_participation_price_numeric(theta, gamma, p, beta=0.9, *, variant="c
     (whatever they consume or store); the new bank of participating non-impatient agents
     chooses its storage by maximising gamma log c2' + beta (1 - theta - gamma) c3' with
     capital bought at q (``"consistent"``), or stores gamma as printed (``"printed"``).
+    The market is cleared in log q, so the price keeps its relative precision however small
+    p makes it; p below about 1e-290 (a price below 1e-300) is refused.
     """
     theta, gamma = _theta_gamma(theta, gamma)
     p = _p(p)
@@ -870,6 +872,8 @@ def new_bank_contract(theta, gamma, beta, p, *, variant="consistent") -> tuple[f
     The bank collects (1 - theta) w(q) per participating agent, stores gamma c2' and buys
     capital at q with the rest: (1 - theta - gamma) c3' = R ((1 - theta) w - gamma c2')/q.
     ``"printed"``: storage gamma (c2' = 1) at the printed price; ``"consistent"``: c2' = q.
+    Computed without cancellation (theta -> 0 or p -> 1); c3' grows like 1/p, and a p so
+    small that it would exceed the largest float is refused.
     """
     theta, gamma = _theta_gamma(theta, gamma)
     beta = _beta(beta)
@@ -1068,6 +1072,8 @@ def otc_equilibrium_numeric(theta, beta, alpha, k=1.0) -> OTCEquilibrium:
     t = 1: the investor values a portfolio s1 (k1 = (s + q1 k - s1)/q1) by her expected
     t = 2 value at prices (q1, q2); q1 clears the market: it makes holding the endowment
     s1 = s = theta optimal (the slope of that value in s1, differenced numerically, is zero).
+    Valid for theta in [1e-300, 1): the values are written without the terms that do not
+    depend on s1, so a tiny theta keeps its relative precision (q1 to about 1e-10).
     """
     theta, beta, alpha = _otc_args(theta, beta, alpha)
     k = numerics.check_interval("k", k, 0.0, 100.0)
