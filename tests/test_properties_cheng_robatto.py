@@ -278,6 +278,8 @@ def test_otc_closed_form_agrees_with_the_investors_problems(theta, beta, alpha):
     assert close(q, 1 / (1 + (1 - alpha) * (1 - theta) * beta), 1e-15) and 0 < q <= 1  # (24), (26)
     e = call(cr.otc_equilibrium_numeric, theta, beta, alpha)
     assert close(e.q1, q, 1e-8)
+    # the size of the asset endowment does not matter (k >= 1 - theta): the same prices with twice as much
+    assert close(call(cr.otc_equilibrium_numeric, theta, beta, alpha, k=2.0).q1, e.q1, 1e-8)
     if alpha > 0:  # interdealer clearing
         assert close(theta * e.c2_matched, e.s1, 1e-9) and close(e.q2, 1.0, 1e-9)
     d = call(cr.distress_price, 1 - alpha, model="otc", beta=beta)
