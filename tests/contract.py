@@ -5,19 +5,26 @@ arguments}`` covering every function in the module's ``__all__``, and collects t
 contract tests with::
 
     test_contract_table_covers_every_public_function, test_bad_input_is_rejected = (
-        contract_tests(module, CONTRACT))
+        contract_tests(module, CONTRACT, sizes=("N",)))
+
+(``sizes``: the integer arguments that count agents, cells or draws; optional.)
 
 :func:`contract_cases` replaces one argument at a time by values that are wrong for the
 *kind* of its valid value, and :func:`assert_rejects` requires a ``ValueError`` whose
 message names the argument. The kinds, read off the valid value in the table:
 
 - a real number: a numeric string, ``None``, a bool, NaN, +inf and -inf; an ``int`` in the
-  table marks an integer argument and also gets ``2.5``;
+  table marks an integer argument and also gets ``2.5``; an integer argument named in
+  ``sizes`` (a count of agents, cells or draws) also gets ``10**18`` (beyond 2^53 a count is
+  no longer exact in floating point, and an array of that size would not fit in memory);
 - a bool (a flag): a string and ``None``;
 - a string (a choice such as ``regime``): an unknown string, a number and ``None``;
 - a sequence of numbers (list, tuple, array, nested): a string, ``None``, and the valid
-  sequence with its first number replaced by a numeric string, by NaN and by ``None``;
-- a callable (a density): ``None`` and a string.
+  sequence with its first number replaced by a numeric string, by NaN, by ``None``, by a
+  bool and by a complex number;
+- a callable (a density, a utility): ``None``, a string, a callable that raises
+  ``TypeError`` and one that returns complex numbers: a user's callable that fails is
+  reported as a ``ValueError`` naming the argument, not passed through.
 Other values (dicts, objects) are left alone.
 """
 
@@ -73,6 +80,16 @@ def _replace_leaf(value, path, new):
     return items
 
 
+def _raises(*args, **kwargs):
+    """A user's callable that fails (as a density or a utility written for other arguments would)."""
+    raise TypeError("this callable fails on purpose")
+
+
+def _complex(x, *args, **kwargs):
+    """A user's callable that returns complex values (scalars or arrays alike)."""
+    return np.asarray(x, dtype=float) * (1 + 1j) + 1j
+
+
 def bad_values(value) -> list[tuple[str, object]]:
     """(label, bad value) pairs for an argument whose valid value is ``value``."""
     if isinstance(value, (bool, np.bool_)):
@@ -83,25 +100,32 @@ def bad_values(value) -> list[tuple[str, object]]:
     if isinstance(value, str):
         return [("an unknown choice", "no-such-choice"), ("a number", 3), ("None", None)]
     if callable(value):
-        return [("None", None), ("a string", "w")]
+        return [("None", None), ("a string", "w"), ("a callable that raises TypeError", _raises),
+                ("a callable returning complex numbers", _complex)]
     if isinstance(value, (list, tuple, np.ndarray)):
         path = _first_leaf_path(value)
         if path is None:
             return []
         cases = [("a string", "0.1, 0.2"), ("None", None)]
-        for label, leaf in (("a numeric string", "0.4"), ("NaN", math.nan), ("None", None)):
+        for label, leaf in (("a numeric string", "0.4"), ("NaN", math.nan), ("None", None), ("a bool", True),
+                            ("a complex number", 0.4 + 0.1j)):
             cases.append((f"a sequence holding {label}", _replace_leaf(value, path, leaf)))
         return cases
     return []
 
 
-def contract_cases(module, table: dict) -> list:
-    """pytest params (func, kwargs, param, bad) for every argument of every function in the table."""
+def contract_cases(module, table: dict, sizes=()) -> list:
+    """pytest params (func, kwargs, param, bad) for every argument of every function in the table.
+
+    ``sizes``: names of integer arguments that count something (agents, cells, draws); each
+    also gets a count too large to be exact in floating point (``10**18``).
+    """
     cases = []
     for name, kwargs in table.items():
         func = getattr(module, name)
         for param, value in kwargs.items():
-            for label, bad in bad_values(value):
+            huge = [("a huge integer", 10**18)] if param in sizes and isinstance(value, (int, np.integer)) else []
+            for label, bad in bad_values(value) + huge:
                 cases.append(pytest.param(func, kwargs, param, bad, id=f"{name}-{param}-{label}"))
     return cases
 
@@ -124,7 +148,7 @@ def assert_rejects(func, kwargs: dict, param: str, bad) -> None:
     raise AssertionError(f"{func.__name__}({param}={bad!r}) returned {result!r} instead of refusing")
 
 
-def contract_tests(module, table: dict):
+def contract_tests(module, table: dict, sizes=()):
     """The two contract tests of a module, for its test file to bind to ``test_*`` names:
     the table covers every public function (and its valid calls succeed), and every bad
     value of every argument is refused with a ValueError naming the argument."""
@@ -132,8 +156,66 @@ def contract_tests(module, table: dict):
     def test_contract_table_covers_every_public_function():
         assert_table_complete(module, table)
 
-    @pytest.mark.parametrize("func, kwargs, param, bad", contract_cases(module, table))
+    @pytest.mark.parametrize("func, kwargs, param, bad", contract_cases(module, table, sizes))
     def test_bad_input_is_rejected(func, kwargs, param, bad):
         assert_rejects(func, kwargs, param, bad)
 
     return test_contract_table_covers_every_public_function, test_bad_input_is_rejected
+
+
+# ---------------------------------------------------------------- property suites (issue 23)
+# Shared by the test_properties_<paper>.py files: strategies weighted to the edges of a valid
+# range, and a call under a CPU-time limit that lets through only the refusals a function
+# documents (anything else, or a hang, fails the test).
+import signal  # noqa: E402
+
+from hypothesis import reject  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CALL_LIMIT = 1.0  # seconds of CPU per call
+
+
+def log_uniform(lo: float, hi: float):
+    """Floats in [lo, hi] (0 < lo < hi) uniform in log: every decade down to ``lo`` equally likely."""
+    return st.floats(math.log(lo), math.log(hi)).map(math.exp).map(lambda x: min(max(x, lo), hi))
+
+
+def in_range(lo: float, hi: float, edge: float = 1e-12):
+    """Floats in (lo, hi), a third of them uniform and a third log-uniform towards each end
+    (down to ``edge`` times the width from the end)."""
+    width = hi - lo
+    return st.one_of(
+        st.floats(lo + edge * width, hi - edge * width),
+        log_uniform(edge, 0.5).map(lambda t: lo + t * width),
+        log_uniform(edge, 0.5).map(lambda t: hi - t * width),
+    ).filter(lambda x: lo < x < hi)
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Timeout()
+
+
+def call(func, *args, refusals=(), limit=CALL_LIMIT, **kwargs):
+    """``func(*args, **kwargs)`` within ``limit`` CPU seconds.
+
+    A refusal the function documents on its valid range (an exception type in ``refusals``)
+    rejects the example (Hypothesis draws another); any other exception, or a call that
+    runs past the limit, fails the test with the call in the message.
+    """
+    old = signal.signal(signal.SIGPROF, _alarm)
+    signal.setitimer(signal.ITIMER_PROF, limit)
+    try:
+        return func(*args, **kwargs)
+    except _Timeout:
+        raise AssertionError(f"{func.__name__}{args}{kwargs} ran past {limit} s of CPU") from None
+    except Exception as error:  # noqa: BLE001 - the point is to sort them
+        if refusals and isinstance(error, refusals):
+            reject()
+        raise AssertionError(f"{func.__name__}{args}{kwargs} raised {type(error).__name__}: {error}") from error
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)

@@ -344,3 +344,150 @@ def test_limited_participation_planner_stores_less(theta, gamma, beta, run):
         for pi_run in (0.1, 0.5, 0.9):
             r = cr.bank_run_ex_ante(theta, gamma, beta, p, pi_run, run=run)
             assert r.S_planner < r.S_price_taking and r.price_term < 0 and r.lam_autarky < r.lam_traders
+
+
+# ------------------------------------------------------------------ issue 23: relative precision at the edges
+from fractions import Fraction as F  # noqa: E402
+
+
+@pytest.mark.parametrize("theta", [1e-15, 1e-100])
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0])
+def test_otc_numeric_keeps_its_precision_for_a_tiny_shocked_share(theta, alpha):
+    # was q1 = 1.0 with residual 0.0 at theta = 1e-15, alpha = 0.5 (closed form 0.6897)
+    e = cr.otc_equilibrium_numeric(theta, 0.9, alpha)
+    assert e.q1 == pytest.approx(cr.otc_price(theta, 0.9, alpha), rel=1e-8, abs=0)
+    if alpha > 0:  # interdealer clearing: matched shocked investors consume the liquidity they hold
+        assert theta * e.c2_matched == pytest.approx(e.s1, rel=1e-9, abs=0) and e.q2 == pytest.approx(1.0, rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("p", [1e-15, 1e-200])
+@pytest.mark.parametrize("variant", ["consistent", "printed"])
+def test_limited_participation_numeric_at_tiny_participation(p, variant):
+    # was the bracket's floor (1e-18 for 7.5e-16) or an absolute-tolerance answer
+    q = cr.limited_participation_price_numeric(0.3, 0.3, p, variant=variant)
+    assert q == pytest.approx(cr.limited_participation_price(0.3, 0.3, p, variant=variant), rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("gamma", [1e-13, 1e-200])
+def test_good_equilibrium_with_a_tiny_normal_share(gamma):
+    g = cr.good_equilibrium(0.3, gamma, 0.9)  # c2 was 7.0 at gamma = 1e-13 (should be 1)
+    assert g.c2 == pytest.approx(1.0, rel=1e-8, abs=0) and g.q1 == pytest.approx(1.0, rel=1e-9, abs=0)
+    assert cr.planner_allocation(1e-12, 1e-13, 0.9).s0 == pytest.approx(1.1e-12, rel=1e-9, abs=0)
+
+
+def _new_bank_exact(theta, gamma, beta, p, variant):
+    """c3' of the new bank in exact rational arithmetic, from the budget as the paper writes it."""
+    theta, gamma, beta, p = F(theta), F(gamma), F(beta), F(p)
+    s0 = theta + gamma
+    num = p * s0 if variant == "consistent" else p * theta
+    q = num / (num + (1 - p) * (1 - s0))
+    w = s0 + (1 - s0) * q
+    c2 = q if variant == "consistent" else F(1)
+    return ((1 - theta) * w - gamma * c2) / q / beta / (1 - s0)
+
+
+@pytest.mark.parametrize("theta, p", [(1e-16, 0.5), (1e-12, 0.5), (0.3, 1e-12), (1e-9, 1 - 1e-9), (0.3, 0.5)])
+@pytest.mark.parametrize("variant", ["consistent", "printed"])
+def test_new_bank_contract_without_cancellation(theta, p, variant):
+    # printed, theta = 1e-16: was 1.8504 for 1.8889
+    c2, c3 = cr.new_bank_contract(theta, 0.3, 0.9, p, variant=variant)
+    assert c3 == pytest.approx(float(_new_bank_exact(theta, 0.3, 0.9, p, variant)), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("tiny", [1e-8, 1e-12, 1e-100])
+def test_run_price_numeric_at_tiny_masses(tiny):
+    # was off by 1.6e-5 at theta = gamma = 1e-8
+    assert cr.run_price_numeric(tiny, tiny, 0.9) == pytest.approx(cr.run_price(tiny, tiny, 0.9), rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("theta, gamma", [(1e-170, 1e-170), (1e-12, 0.5), (0.5, 1e-12), (0.3, 0.3)])
+def test_run_price_clears_the_market_in_exact_arithmetic(theta, gamma):
+    q = F(cr.run_price(theta, gamma, 0.9))
+    th, ga, b = F(theta), F(gamma), F(0.9)
+    m = (1 - th - ga) / (1 - th)
+    clearing = th * q + ga / (1 / q - b * m)  # (19): theta q + gamma / (1/q - beta mu) = theta + gamma
+    assert abs(float(clearing / (th + ga)) - 1) < 1e-14
+
+
+def _kinked_economy(eps_high):
+    return dict(utility=lambda c, e: -e / c, marginal_utility=lambda c, e: e / c**2, shocks=(1.0, eps_high),
+                prob_high=0.5)
+
+
+@pytest.mark.parametrize("offset", [-3e-3, -1e-5, 0.0, 1e-4, 3e-3])
+def test_framework_price_when_a_storage_threshold_is_near_the_endowment(offset):
+    # u = -eps/c: first best sqrt(eps); storage starts at c = sqrt(eps/beta). eps_high = base puts the low
+    # shock's threshold exactly at s_bar; the old slope straddled it (q off by up to 1.5e-4)
+    beta = 0.9
+    eps_high = (2 / math.sqrt(beta) - 1) ** 2 * (1 + offset)
+    e = cr.framework_equilibrium(**_kinked_economy(eps_high), beta=beta)
+    s_bar = 0.5 * (1 + math.sqrt(eps_high))
+    mean_mu = 0.5 * max(beta, 1 / s_bar**2) + 0.5 * max(beta, eps_high / s_bar**2)
+    assert e.q == pytest.approx(1 / mean_mu, rel=1e-9, abs=0)
+
+
+def test_framework_reports_a_failing_utility_as_such():
+    def utility(c, e):
+        raise TypeError("written for arrays")
+
+    with pytest.raises(cr.CallableFailed, match="utility.*TypeError"):
+        cr.framework_equilibrium(utility, lambda c, e: 1 / c, (1.0, 2.0), 0.5, 0.9)
+
+
+@pytest.mark.parametrize("sigma", [1e-300, 1e-160, 1e-8])
+def test_crra_threshold_tends_to_one_as_dispersion_vanishes(sigma):
+    assert cr.crra_threshold(0.9, sigma) == 1.0  # was 1e-4 (the bracket's end) at sigma = 1e-300
+
+
+def test_beta_so_small_that_R_overflows_is_refused():
+    with pytest.raises(ValueError, match="beta"):
+        cr.run_welfare(0.3, 0.3, 1e-310)  # was nan
+    with pytest.raises(ValueError, match="p"):
+        cr.new_bank_contract(0.3, 0.3, 0.9, 5e-324)  # was ZeroDivisionError
+
+
+# ------------------------------------------------------------------ welfare from the resource constraints
+@pytest.mark.parametrize("theta, gamma, beta", [(0.3, 0.3, 0.9), (0.1, 0.6, 0.5), (0.05, 0.05, 0.99)])
+def test_run_welfare_from_aggregate_resources(theta, gamma, beta):
+    """t = 3 utility is linear, so welfare = theta log c1 + gamma log c2 + beta C3, with C3 from clearing:
+    every unit of capital (1 - s0) pays R, and the patient carry their storage s_n to t = 3."""
+    w = cr.run_welfare(theta, gamma, beta)
+    q = cr.run_price_numeric(theta, gamma, beta)  # from the agents' maximised demands
+    _, c_i, s_n = cr.run_choices(theta, gamma, beta, q)
+    s0, pat, R = theta + gamma, 1 - theta - gamma, 1 / beta
+    c3 = R * (1 - s0) + pat * s_n
+    assert w["c1_run"] == pytest.approx(theta * c_i, rel=1e-8, abs=0) and w["c2_run"] == pytest.approx(gamma * s_n, rel=1e-8, abs=0)
+    assert w["c3_run"] == pytest.approx(c3, rel=1e-8, abs=0)
+    assert w["welfare_run"] == pytest.approx(theta * math.log(c_i) + gamma * math.log(s_n) + beta * c3, rel=1e-8, abs=0)
+    assert w["c1_good"] == theta and w["c2_good"] == gamma and w["c3_good"] == pytest.approx(pat * R, rel=1e-15, abs=0)
+    assert w["welfare_good"] == pytest.approx(beta * pat * R, rel=1e-15, abs=0)
+
+
+@pytest.mark.parametrize("S", [0.5, 0.7, 0.9])
+@pytest.mark.parametrize("p", [1.0, 0.4])
+def test_bank_run_welfare_from_aggregate_resources(S, p):
+    """Calm: c1 = c2 = S/(theta + gamma), all capital 1 - S pays R; run: the traders buy all 1 - S
+    of capital, the cut-off depositors consume min(w, 1/beta) and store the rest."""
+    theta, gamma, beta = 0.3, 0.3, 0.9
+    run = cr.bank_run_welfare(S, theta, gamma, beta, p, 1.0)
+    calm = 2 * cr.bank_run_welfare(S, theta, gamma, beta, p, 0.5) - run  # welfare is linear in pi_run
+    assert calm == pytest.approx((theta + gamma) * math.log(S / (theta + gamma)) + (1 - S), rel=1e-12, abs=0)
+    q = cr.bank_run_prices(S, theta, gamma, beta, p)[1]
+    w = S + (1 - S) * q
+    m = cr.mu(theta, gamma)
+    s_n = (1 - m) / (1 / q - beta * m)
+    pat = 1 - theta - gamma
+    traders = theta * math.log(q) + gamma * math.log(s_n) + (1 - S) / p + pat * beta * s_n
+    c = min(w, 1 / beta)
+    autarky = (theta + gamma) * (math.log(c) + beta * (w - c)) + pat * beta * w
+    assert run == pytest.approx(p * traders + (1 - p) * autarky, rel=1e-10, abs=0)
+
+
+@pytest.mark.parametrize("theta", [0.2, 0.4])
+@pytest.mark.parametrize("S", [0.3, 0.6, 0.95])
+def test_otc_welfare_is_the_indirect_utility_at_the_clearing_price(theta, S):
+    """With the OTC market shut, welfare at storage S is an investor's maximised value at q1(S)."""
+    beta = 0.8
+    q1 = cr.otc_t1_price(S, theta, beta, 0)
+    direct = cr.otc_indirect_utility(S, q1, theta, beta)
+    assert cr.otc_welfare(S, beta, [(1.0, theta, 0)]) == pytest.approx(direct, rel=1e-10, abs=0)

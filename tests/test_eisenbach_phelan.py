@@ -39,6 +39,7 @@ CONTRACT = {
     "productivity_payoff": dict(k_i=55.0, k=55.4, spread=0.3, N=2, regime="cournot", **B1),
     "productivity_best_response": dict(k=55.4, spread=0.3, N=2, regime="cournot", **B1),
     "productivity_min_spread": dict(N=2, regime="cournot", **B1),
+    "productivity_max_spread": dict(N=2, regime="cournot", **B1),
     "productivity_literal_equilibrium": dict(spread=0.3, **B1),
     "capital_crossing": dict(N=3, spreads=[0.15, 0.25], **B1),
     "productivity_price_bound": dict(N=2, regime="cournot", **B1),
@@ -50,7 +51,7 @@ CONTRACT = {
 
 
 test_contract_table_covers_every_public_function, test_bad_input_is_rejected = (
-    contract_tests(ep, CONTRACT))
+    contract_tests(ep, CONTRACT, sizes=("N",)))
 
 
 # ---------------------------------------------------------------- Appendix A
@@ -309,3 +310,88 @@ def test_cournot_underprovision_vanishes_near_phi_02():
     assert 0 < res.fun < 1e-4 and 0.93 < res.x < 0.97
     # at phi = 0 the regimes cross exactly where the Walrasian price equals beta
     assert gap(0.37, 0.0) > 0 > gap(0.375, 0.0)
+
+
+# ---------------------------------------------------------------- issue 23: refusals and independent checks
+@pytest.mark.parametrize("N, boundary", [(1, 1.0673), (2, 1.3315), (3, 1.4754)])
+def test_cournot_price_above_one_is_refused_with_the_boundary(N, boundary):
+    # was p = 1.4375 at spread 1.9, N = 1: buyers would not spend their funds at p > 1
+    with pytest.raises(ep.OutsideValidRegion, match=r"exceeds 1.*reaches 1 at spread = " + str(boundary)[:5]):
+        ep.productivity_equilibrium(1.9, N, "cournot", **B1)
+    below = ep.productivity_equilibrium(boundary - 1e-4, N, "cournot", **B1)
+    assert 0.999 < below.price <= 1  # the price just below the boundary, from the primitives
+    assert below.price == pytest.approx(B1["a"] + B1["r"] * B1["n"] - (B1["r"] - B1["A_bad"]) * below.k, rel=1e-12)
+    with pytest.raises(ep.OutsideValidRegion, match="exceeds 1"):
+        ep.productivity_equilibrium(boundary + 1e-4, N, "cournot", **B1)
+
+
+def test_best_response_refuses_a_candidate_outside_the_deviation_set():
+    # was gain = inf where productivity_payoff refuses the same k
+    with pytest.raises(ep.OutsideValidRegion, match="deviation set"):
+        ep.productivity_best_response(55.4, 0.0, N=2, regime="cournot", **B1)
+
+
+def test_solvent_top_is_where_the_low_type_or_the_price_hits_zero():
+    """The largest symmetric k: k p(k) + x_L(k) = 0 or p(k) = 0, from the primitives by Brent's method."""
+    from scipy import optimize
+
+    for spread, n in ((0.3, 1.0), (1.0, 2.5), (0.05, 0.4)):
+        par = dict(B1, n=n)
+        a, r, A_bad = par["a"], par["r"], par["A_bad"]
+        A_L = A_bad - spread / 2
+        price = lambda k: a + r * n - (r - A_bad) * k  # noqa: E731 - (B1) with both types trading net cash
+        k_zero_price = (a + r * n) / (r - A_bad)
+        low = lambda k: k * price(k) + (A_L - r) * k + r * n  # noqa: E731
+        k_solvent = optimize.brentq(low, 1e-9, k_zero_price, xtol=1e-14) if low(k_zero_price) < 0 else k_zero_price
+        top = min(k_solvent, k_zero_price)
+        assert ep._solvent_top(ep._prod_params(spread, **{**par})) == pytest.approx(top, rel=1e-12)
+        ep.productivity_foc(top * (1 - 1e-12), spread, 1, "walras", **par)  # inside the domain
+        with pytest.raises(ValueError, match="k"):
+            ep.productivity_foc(top * (1 + 1e-9), spread, 1, "walras", **par)
+
+
+@pytest.mark.parametrize("n", [0.5, 2.0])
+def test_reported_fields_from_the_allocation(n):
+    par = dict(B1, n=n)
+    e = ep.productivity_equilibrium(0.3, 2, "cournot", **par)
+    assert e.leverage == pytest.approx(e.k / n, rel=1e-15)
+    x_low = (B1["A_bad"] - 0.15 - B1["r"]) * e.k + B1["r"] * n  # net cash of a low type
+    x_high = (B1["A_bad"] + 0.15 - B1["r"]) * e.k + B1["r"] * n
+    assert e.s == pytest.approx(-x_low / e.price, rel=1e-12) and e.f == pytest.approx(x_high, rel=1e-12)
+    assert e.wealth_low == pytest.approx(e.k - e.s, rel=1e-12) and e.wealth_high == pytest.approx(e.k + e.f / e.price)
+
+
+@pytest.mark.parametrize("gamma", [0.5, 1.0, 7.0, 1000.0])
+def test_theta_bounds_match_crra_closed_forms(gamma):
+    """u'(t) = c u'(b(t)) with u' = x^-gamma is linear in t: the roots in closed form for every gamma."""
+    ell, k, p, dl, dh = 0.3, 0.5, 0.8, 0.0, 0.1
+    b = ep.theta_lower_bounds(ell, k, p, dl, dh, BETA, R, gamma)
+    assert b.theta_bar == pytest.approx((ell + R * k) / (1 + BETA ** (1 / gamma)), rel=1e-10)
+    c = (BETA * R / p) ** (1 / gamma)
+    for theta, d in ((b.theta_L, dh), (b.theta_H, dl)):
+        assert theta == pytest.approx(R * (p * k + ell + d * k) / (p * c + R), rel=1e-10)
+
+
+def test_corner_conditions_beyond_floating_point_are_refused_not_nan():
+    with pytest.raises(ValueError, match="beyond floating point.*positive"):  # was nan
+        ep.corner_condition_good(0.35, 0.3, 0.5, BETA, R, gamma=1000)
+    with pytest.raises(ValueError, match="gamma"):
+        ep.marginal_utility(1e-200, 2.0)  # was inf
+    assert ep.corner_condition_good(0.35, 0.3, 0.5, BETA, R, gamma=60) > 0  # still a number where it is one
+
+
+def test_bools_and_complex_numbers_inside_sequences_are_refused():
+    for bad in ([True, 2.0], [1.0, 2.0 + 0j], [[1.0, False]]):
+        with pytest.raises(ValueError, match="s"):
+            ep.capital_price(bad, [3.0, 4.0], 2, 0.93)
+    from fractions import Fraction
+    assert ep.capital_price([Fraction(1), 2.0], [3.0, 4.0], 2, 0.93) == ep.capital_price([1.0, 2.0], [3.0, 4.0], 2,
+                                                                                          0.93)
+
+
+def test_many_agents_without_allocating_one_entry_each():
+    # was a MemoryError (an array of N entries) at N = 1e9
+    assert ep.capital_price(1.0, 3.0, 10**9, 0.93) == pytest.approx((2 * 0.93 + 3.0) / (2 + 1.0), rel=1e-15)
+    assert ep.strategic_sales(50.0, 30.0, 4.0, 10**9, 0.93, 1.02, 0.9, 1.0) > 0
+    with pytest.raises(ValueError, match="N"):
+        ep.capital_price(1.0, 3.0, 10**13, 0.93)

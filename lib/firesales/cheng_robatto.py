@@ -19,6 +19,14 @@ closed form                               independent solver
 (7)-(8) in a two-shock economy            :func:`framework_equilibrium` (direct clearing)
 ========================================  ==================================================
 
+Valid ranges: shares (theta, gamma, p, alpha) in the documented intervals with the patient
+share 1 - theta - gamma >= 1e-6 (capital and t = 3 consumption are differences of
+order-one quantities below it), beta in [1e-300, 1) (R = 1/beta a finite float). Solvers
+work to relative precision however small a share is: objectives are maximised without
+their choice-independent constants, maximisers found in log x, prices cleared in log q
+where they can be tiny. A result that would not be a finite float raises a ``ValueError``
+naming the parameter; a user's callable that fails raises :class:`CallableFailed`.
+
 Public API used by the synthesis chapter: :func:`distress_price` (default: the *consistent*
 limited-participation price; the printed eq. (21) only with ``variant="printed"``),
 :func:`otc_price`, :func:`run_price`, :func:`benchmark_price`.
@@ -94,7 +102,10 @@ RUN_MODELS = ("self-insurance", "new banks")
 
 # ---------------------------------------------------------------- validation
 def _beta(beta) -> float:
-    return numerics.check_interval("beta", beta, 0.0, 1.0)
+    beta = numerics.check_interval("beta", beta, 0.0, 1.0)
+    if beta < 1e-300:
+        raise ValueError(f"beta must lie in [1e-300, 1) (R = 1/beta must be a finite number), got {beta:g}")
+    return beta
 
 
 def _unit(name, value) -> float:
@@ -107,6 +118,12 @@ def _theta_gamma(theta, gamma) -> tuple[float, float]:
         raise ValueError(
             f"theta + gamma must lie in (0, 1) (a positive mass of patient agents), got "
             f"theta = {theta:g}, gamma = {gamma:g}, theta + gamma = {theta + gamma:g}"
+        )
+    if 1.0 - theta - gamma < 1e-6:
+        raise ValueError(
+            f"theta + gamma must be at most 1 - 1e-6 (patient share 1 - theta - gamma >= 1e-6: capital and "
+            f"t = 3 consumption are differences of quantities of order one and lose their precision "
+            f"below it), got theta = {theta:g}, gamma = {gamma:g}"
         )
     return theta, gamma
 
@@ -127,6 +144,30 @@ def _callable(name: str, value) -> Callable:
     return value
 
 
+class CallableFailed(ValueError):
+    """A callable the user passed (a utility, a marginal utility) raised or returned a non-number."""
+
+
+def _call(name: str, func: Callable, c: float, e: float) -> float:
+    """``float(func(c, e))``, with any failure of the user's callable reported as such."""
+    try:
+        value = float(func(c, e))
+    except Exception as error:  # noqa: BLE001 - whatever the user's callable raised
+        raise CallableFailed(
+            f"{name}(c, eps) failed at c = {c:.6g}, eps = {e:.6g}: {type(error).__name__}: {error}"
+        ) from error
+    if not math.isfinite(value):
+        raise CallableFailed(f"{name}(c, eps) is not finite at c = {c:.6g}, eps = {e:.6g} (got {value!r})")
+    return value
+
+
+def _finite_result(values, param: str, value: float, what: str):
+    """``values`` if every one is a finite float, else a ValueError naming the parameter to change."""
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{what} exceeds the largest float at {param} = {value:g}: take a larger {param}")
+    return values
+
+
 def _alpha01(alpha) -> int:
     """alpha in {0, 1} (the ex-ante OTC extension has the dealer market shut or open)."""
     try:
@@ -139,14 +180,24 @@ def _alpha01(alpha) -> int:
 
 
 # ---------------------------------------------------------------- one-dimensional maximisation
-def _slope(f: Callable[[float], float], x: float, lo: float, hi: float) -> float:
+def _slope(f: Callable[[float], float], x: float, lo: float, hi: float, kinks=(), floor=0.0) -> float:
     """Derivative of ``f`` at ``x`` from values inside [lo, hi] only.
 
-    Fourth-order differences with a step near 1e-3 |x|, so that truncation and rounding
-    errors both stay near 1e-12 relative for the smooth objectives here: central where
-    the stencil fits, one-sided (towards the wider side) near an end of the interval.
+    Fourth-order differences with a step near 1e-3 |x| (relative, so that a problem in
+    other units is differenced alike), so that truncation and rounding errors both stay
+    near 1e-12 relative for the smooth objectives here: central where the stencil fits,
+    one-sided (towards the wider side) near an end of the interval. ``kinks``: points
+    where ``f`` is only once differentiable (a constraint starts to bind); the stencil
+    stays on one smooth piece (the derivative is continuous across them). ``floor``: the
+    smallest step (a tenth of the lower end of a choice set that starts near 0: there a
+    step of 1e-3 x would be lost in the rounding of f when x lies far below f's own scale).
     """
-    d = 1e-3 * max(abs(x), 1e-9)
+    for kink in kinks:
+        if lo < kink < x:
+            lo = kink
+        elif x < kink < hi:
+            hi = kink
+    d = max(1e-3 * abs(x), floor) or 1e-3 * (hi - lo)
     room = min(x - lo, hi - x) / 2.0
     if room >= 0.1 * d:
         d = min(d, room)
@@ -157,29 +208,50 @@ def _slope(f: Callable[[float], float], x: float, lo: float, hi: float) -> float
     return side * (-25.0 * v[0] + 48.0 * v[1] - 36.0 * v[2] + 16.0 * v[3] - 3.0 * v[4]) / (12.0 * d)
 
 
-def _maximise(f: Callable[[float], float], lo: float, hi: float, *, name: str) -> float:
+def _maximise(f: Callable[[float], float], lo: float, hi: float, *, name: str, kinks=()) -> float:
     """Maximiser of a concave ``f`` on [lo, hi], corners included.
 
     Only values of ``f`` are used (its slope is differenced numerically), so the result is
-    independent of any first-order condition derived by hand.
+    independent of any first-order condition derived by hand. With ``lo > 0`` the root of
+    the slope is found in log x, so the maximiser has the same relative precision (about
+    1e-15) however small it is. Callers pass ``f`` up to an additive constant that does not
+    depend on the choice, so that its differences are not lost in the rounding of a large
+    constant.
     """
     if not hi > lo:
         raise ValueError(f"{name}: empty choice set [{lo:g}, {hi:g}]")
-    if _slope(f, hi, lo, hi) >= 0.0:
+    floor = 0.1 * lo if 0.0 < lo < 1e-6 * hi else 0.0  # a choice set that starts near 0
+    if _slope(f, hi, lo, hi, kinks, floor) >= 0.0:
         return hi
-    if _slope(f, lo, lo, hi) <= 0.0:
+    if _slope(f, lo, lo, hi, kinks, floor) <= 0.0:
         return lo
-    return numerics.find_root(lambda x: _slope(f, x, lo, hi), lo, hi, name=name, xtol=1e-15)
+    if lo > 0.0:
+        y_lo, y_hi = math.log(lo), math.log(hi)
+
+        def slope_log(y):  # the ends exactly as checked above, so the bracket holds
+            x = lo if y <= y_lo else hi if y >= y_hi else min(max(math.exp(y), lo), hi)
+            return _slope(f, x, lo, hi, kinks, floor)
+
+        y = numerics.find_root(slope_log, y_lo, y_hi, name=name, xtol=1e-15)
+        return min(max(math.exp(y), lo), hi)
+    return numerics.find_root(lambda x: _slope(f, x, lo, hi, kinks), lo, hi, name=name, xtol=1e-15 * (hi - lo))
 
 
 def _maximise_open(f: Callable[[float], float], *, name: str) -> float:
-    """Maximiser of a concave ``f`` on (0, inf): the upper end is found by doubling."""
+    """Maximiser of a concave ``f`` on (0, inf): the ends are found by doubling and halving."""
     hi = 1.0
-    for _ in range(200):
+    for _ in range(990):
         if _slope(f, hi, 0.0, 2 * hi) < 0.0:
-            return _maximise(f, 1e-14 * hi, hi, name=name)
+            break
         hi *= 2.0
-    raise ValueError(f"{name}: no maximum below {hi:g}")  # pragma: no cover
+    else:
+        raise ValueError(f"{name}: no maximum below {hi:g}")  # pragma: no cover
+    lo = hi / 2
+    for _ in range(990):
+        if _slope(f, lo, 0.0, 2 * lo) > 0.0:
+            return _maximise(f, lo, hi, name=name)
+        hi, lo = lo, lo / 2
+    raise ValueError(f"{name}: no maximum above {lo:g}")  # pragma: no cover
 
 
 # ---------------------------------------------------------------- benchmark
@@ -250,10 +322,15 @@ def framework_equilibrium(utility, marginal_utility, shocks, prob_high, beta, *,
 
     Each problem is solved by maximising the *utility* numerically. The price is the one at
     which holding the supply is optimal (the slope of the investor's maximised objective at
-    s_bar is zero), and it is checked by maximising her portfolio at that price: her choice
-    must equal s_bar within 1e-8 (``residual``), else it raises. ``marginal_utility`` is used only
-    to report u'(c; eps) and the pricing equation (7), so that (7)-(10) can be compared
-    with an equilibrium computed without them.
+    s_bar is zero; the maximised value has kinks where storing starts, at the consumption
+    c_free(eps) maximising u(c; eps) - beta c, and its slope is differenced on one smooth
+    side of them). It is checked twice, and the solver raises if either check fails: by
+    maximising her portfolio at that price (her choice must equal s_bar within 1e-8
+    s_bar, ``residual``), and against the envelope theorem, the slope
+    sum_eps P(eps) max(beta, du/dc(s_bar; eps)) with du/dc differenced from the utility
+    (relative agreement 1e-7). ``marginal_utility`` is used only to report u'(c; eps) and
+    the pricing equation (7), so that (7)-(10) can be compared with an equilibrium computed
+    without them. A failure of either callable raises :class:`CallableFailed`.
     """
     u, du, (e_lo, e_hi), ph, beta, regime = _framework_args(
         utility, marginal_utility, shocks, prob_high, beta, regime
@@ -262,18 +339,22 @@ def framework_equilibrium(utility, marginal_utility, shocks, prob_high, beta, *,
     probs, eps = (1.0 - ph, ph), (e_lo, e_hi)
 
     def u_at(c, e):
-        value = float(u(c, e))
-        if not math.isfinite(value):
-            raise ValueError(f"utility is not finite at c = {c:g}, eps = {e:g}")
-        return value
+        return _call("utility", u, c, e)
 
     c_star = tuple(_maximise_open(lambda c, e=e: u_at(c, e) - c, name=f"first best at eps = {e:g}") for e in eps)
     s_bar = probs[0] * c_star[0] + probs[1] * c_star[1]
+    kinks = []  # liquidity at which an investor with shock eps starts to store (u' = beta)
+    if regime == "no intermediation":
+        for e in eps:
+            try:
+                kinks.append(_maximise_open(lambda c, e=e: u_at(c, e) - beta * c, name="unconstrained consumption"))
+            except numerics.NoRootError:  # pragma: no cover - u' > beta everywhere: she never stores
+                pass
 
     def allocation(s):
-        if regime == "no intermediation":
+        if regime == "no intermediation":  # u(c) + beta (s - c), up to the constant beta s
             return tuple(
-                _maximise(lambda c, e=e: u_at(c, e) + beta * (s - c), 1e-12 * s, s, name="t+1 consumption")
+                _maximise(lambda c, e=e: u_at(c, e) - beta * c, 1e-12 * s, s, name="t+1 consumption")
                 for e in eps
             )
         # insured: all liquidity consumed, split across shocks
@@ -288,19 +369,33 @@ def framework_equilibrium(utility, marginal_utility, shocks, prob_high, beta, *,
         return sum(pr * (u_at(ci, e) + beta * (s - ci)) for pr, ci, e in zip(probs, c, eps))
 
     def demand(q):  # the investor's optimal liquidity at price q, endowment (s_bar, 1)
-        wealth = s_bar + q
-        return _maximise(lambda s: value(s) + beta * R * (wealth - s) / q, 1e-9 * wealth, wealth, name="portfolio")
+        wealth = s_bar + q  # objective value(s) + beta R (wealth - s) / q, up to a constant
+        return _maximise(lambda s: value(s) - beta * R * s / q, 1e-9 * wealth, wealth, name="portfolio",
+                         kinks=kinks)
 
     # The market clears where holding s_bar is optimal: the investor's objective is concave in
     # s, so that is where its slope at s_bar, beta R / q against the marginal value of
     # liquidity (differenced from the maximised value), is zero. Then check it directly:
     # maximise her portfolio at that price and compare her choice with the supply.
-    q = beta * R / _slope(value, s_bar, 0.5 * s_bar, 1.5 * s_bar)
+    slope = _slope(value, s_bar, 0.5 * s_bar, 1.5 * s_bar, kinks)
+    q = beta * R / slope
     residual = abs(demand(q) - s_bar)
-    if not (math.isfinite(q) and q > 0) or residual > 1e-8 * max(1.0, s_bar):
+    if not (math.isfinite(q) and q > 0) or residual > 1e-8 * s_bar:
         raise ValueError(f"liquidity market does not clear: residual {residual:.3g}")  # pragma: no cover
     c = allocation(s_bar)
-    mus = tuple(float(du(ci, e)) for ci, e in zip(c, eps))
+    # second check, by another route: the envelope theorem with du/dc differenced from the
+    # utility (smooth) at the allocation, against the slope differenced from the maximised value
+    du_dc = [_slope(lambda x, e=e: u_at(x, e), ci, 0.5 * ci, 1.5 * ci) for ci, e in zip(c, eps)]
+    if regime == "no intermediation":
+        envelope = sum(pr * max(beta, d) for pr, d in zip(probs, du_dc))
+    else:
+        envelope = sum(pr * d for pr, d in zip(probs, du_dc))
+    if not abs(envelope / slope - 1.0) <= 1e-7:
+        raise ValueError(  # pragma: no cover - a defect of the solver, not of the input
+            f"liquidity market: the marginal value of liquidity differenced from the value "
+            f"({slope:.12g}) and from the envelope theorem ({envelope:.12g}) disagree"
+        )
+    mus = tuple(_call("marginal_utility", du, ci, e) for ci, e in zip(c, eps))
     if not all(math.isfinite(m) and m > 0 for m in mus):
         raise ValueError(f"marginal_utility must be positive and finite at the allocation, got {mus}")
     if regime == "insured" and min(mus) < beta:
@@ -324,8 +419,8 @@ def framework_assumptions(marginal_utility, shocks, c_max=3.0) -> dict[str, bool
         raise ValueError(f"shocks must be increasing (eps_low < eps_high), got {shocks!r}")
     c_max = numerics.check_interval("c_max", c_max, 0.0)
     grid = np.linspace(c_max / 400, c_max, 400)
-    lo = np.array([float(du(c, e_lo)) for c in grid])
-    hi = np.array([float(du(c, e_hi)) for c in grid])
+    lo = np.array([_call("marginal_utility", du, float(c), e_lo) for c in grid])
+    hi = np.array([_call("marginal_utility", du, float(c), e_hi) for c in grid])
     out = {"decreasing": True, "convex": True}
     for values in (lo, hi):
         out["decreasing"] &= bool(np.all(values > 0) and np.all(np.diff(values) < 0))
@@ -454,13 +549,23 @@ def crra_threshold(beta, sigma) -> float:
     """Relative risk aversion rho* at which q = beta R in :func:`worked_economy`.
 
     E[MU] - 1 rises in rho, is positive at rho = 1 (so (10) holds for every rho >= 1) and
-    tends to beta - 1 < 0 as rho -> 0: (10) holds exactly for rho > rho*, with rho* < 1.
+    tends to beta - 1 < 0 as rho -> 0: (10) holds exactly for rho > rho*, with rho* < 1
+    (rho* -> 1 as sigma -> 0; it is 1.0 in floating point once no investor is slack to
+    float precision). The root is found for (E[MU] - 1) / sigma^2, which stays of order one
+    however small sigma is (E[MU] - 1 itself underflows to 0 for sigma below about 1e-154).
     """
     beta = _beta(beta)
     sigma = numerics.check_interval("sigma", sigma, 0.0, 3.0, hi_closed=True)
-    return numerics.find_root(
-        lambda r: _crra_moments(beta, sigma, r)[2], 1e-4, 1.0, name="E[MU] = 1 in rho", scan=60
-    )
+
+    def scaled_excess(r):  # (E[MU] - 1) / sigma^2 = (E[x] - 1) / sigma^2 + E[(beta - x)^+] / sigma^2
+        x = (r - 1) / (2 * r)
+        y = sigma * (sigma * x)  # log E[x]
+        mean_part = x * (math.expm1(y) / y if y != 0.0 else 1.0)
+        z = (math.log(beta) + sigma * (sigma / (2 * r))) / sigma
+        put = beta * special.ndtr(z) - math.exp(y) * special.ndtr(z - sigma)
+        return mean_part + put / sigma / sigma
+
+    return numerics.find_root(scaled_excess, 1e-4, 1.0, name="E[MU] = 1 in rho", scan=60)
 
 
 # ================================================================ Sec. 3: bank runs
@@ -485,13 +590,21 @@ def planner_allocation(theta, gamma, beta) -> PlannerAllocation:
     R = 1.0 / beta
     m = 1.0 - theta - gamma
 
-    def welfare(s0):
+    def welfare(s0):  # up to the constant beta R
         c = s0 / (theta + gamma)
-        return (theta + gamma) * math.log(c) + beta * R * (1.0 - s0)
+        return (theta + gamma) * math.log(c) - beta * R * s0
 
-    s0 = _maximise(welfare, 1e-9, 1.0, name="planner's storage")
+    def welfare_k(k):  # the same in the capital share k = 1 - s0, up to a constant
+        return (theta + gamma) * math.log1p(-k) + beta * R * k
+
+    if theta + gamma <= 0.5:  # the smaller of s0 and 1 - s0 is the choice, so both keep their precision
+        s0 = _maximise(welfare, 1e-9 * (theta + gamma), 1.0, name="planner's storage")
+        k = 1.0 - s0
+    else:
+        k = _maximise(welfare_k, 1e-9 * m, 1.0 - 1e-9 * (theta + gamma), name="planner's investment")
+        s0 = 1.0 - k
     c = s0 / (theta + gamma)
-    return PlannerAllocation(s0, c, c, (1.0 - s0) * R / m, R)
+    return PlannerAllocation(s0, c, c, k * R / m, R)
 
 
 @dataclass(frozen=True)
@@ -516,10 +629,10 @@ def bank_trading_choice(theta, gamma, beta, q1) -> tuple[float, float]:
     beta = _beta(beta)
     q1 = numerics.check_interval("q1", q1, 0.0)
     R = 1.0 / beta
-    s0 = theta + gamma
-    wealth = s0 - theta + q1 * (1.0 - s0)
-    s1 = _maximise(
-        lambda s: gamma * math.log(s / gamma) + beta * R * (wealth - s) / q1, 1e-12 * wealth, wealth, name="bank (16)"
+    wealth = gamma + q1 * (1.0 - theta - gamma)  # s0 - theta + q1 (1 - s0), s0 = theta + gamma
+    s1 = _maximise(  # (16) up to the constant beta R wealth / q1; choices from far below gamma q1
+        lambda s: gamma * math.log(s / gamma) - beta * R * s / q1, 1e-9 * gamma * min(q1, 1.0), wealth,
+        name="bank (16)",
     )
     return s1, (wealth - s1) / q1
 
@@ -538,14 +651,14 @@ def good_equilibrium(theta, gamma, beta) -> GoodEquilibrium:
     R = 1.0 / beta
 
     def impatient(q):
-        return _maximise(lambda c: math.log(c) + beta * R * (plan.c1 - c) / q, 1e-12, plan.c1, name="Lemma A.1")
+        return _maximise(lambda c: math.log(c) - beta * R * c / q, 1e-12 * plan.c1, plan.c1, name="Lemma A.1")
 
-    def excess(q):
-        return theta * impatient(q) + bank_trading_choice(theta, gamma, beta, q)[0] - plan.s0
+    def excess(q):  # theta c + s1 - s0, written with s0 = theta c1 + gamma c1 (c1 = c2 in the plan)
+        return theta * (impatient(q) - plan.c1) + (bank_trading_choice(theta, gamma, beta, q)[0] - gamma * plan.c1)
 
     q1 = numerics.find_root(excess, 1e-3, 10.0, name="storage market clearing at t = 1", scan=20)
     residual = abs(excess(q1))
-    if residual > 1e-10:
+    if residual > 1e-10 * plan.s0:
         raise ValueError(f"good equilibrium: storage market does not clear (residual {residual:.3g})")  # pragma: no cover
     s1, k1 = bank_trading_choice(theta, gamma, beta, q1)
     return GoodEquilibrium(q1, plan.s0, s1, k1, impatient(q1), s1 / gamma, R * k1 / (1 - theta - gamma), residual)
@@ -563,19 +676,29 @@ def run_quadratic(theta, gamma, beta) -> tuple[float, float, float]:
     return theta * beta * m, (theta + gamma) * (1.0 + beta * m), theta + gamma
 
 
+def _run_root(theta, gamma, beta) -> float:
+    """Smaller root of (19) from the quadratic divided by theta + gamma (no underflow of b^2)."""
+    m = (1.0 - theta - gamma) / (1.0 - theta)
+    a, b = theta / (theta + gamma) * beta * m, 1.0 + beta * m
+    # b^2 - 4a = (1 - beta mu)^2 + 4 beta mu gamma/(theta + gamma), with 1 - beta mu = 1 - beta
+    # + beta (1 - mu): a sum of positive terms, without cancellation as mu, beta -> 1
+    disc = ((1.0 - beta) + beta * gamma / (1.0 - theta)) ** 2 + 4.0 * beta * m * gamma / (theta + gamma)
+    if not disc > 0:  # pragma: no cover - disc > 0 is proved in the chapter
+        raise ValueError(f"market clearing (19) has no real root (discriminant {disc:g})")
+    return 2.0 / (b + math.sqrt(disc))
+
+
 def run_price(theta, gamma, beta) -> float:
     """q1 in the bad (run) equilibrium, Prop. 3.3 / eq. (19), in closed form.
 
     Market clearing theta q + gamma / (1/q - beta mu) = theta + gamma is the quadratic
     a q^2 - b q + c = 0 (:func:`run_quadratic`). Its smaller root is the only one in
     (0, 1); the larger root exceeds 1/(beta mu), where the non-impatient agents' storage
-    would be negative. The smaller root is computed as 2c / (b + sqrt(b^2 - 4ac)).
+    would be negative. The smaller root is computed as 2c / (b + sqrt(b^2 - 4ac)), with
+    the coefficients divided by c = theta + gamma.
     """
-    a, b, c = run_quadratic(theta, gamma, beta)
-    disc = b * b - 4.0 * a * c
-    if not disc > 0:  # pragma: no cover - disc > 0 is proved in the chapter
-        raise ValueError(f"market clearing (19) has no real root (discriminant {disc:g})")
-    return 2.0 * c / (b + math.sqrt(disc))
+    theta, gamma = _theta_gamma(theta, gamma)
+    return _run_root(theta, gamma, _beta(beta))
 
 
 def run_choices(theta, gamma, beta, q) -> tuple[float, float, float]:
@@ -592,11 +715,13 @@ def run_choices(theta, gamma, beta, q) -> tuple[float, float, float]:
 def _run_demands(theta, gamma, beta, q):
     R = 1.0 / beta
     m = (1.0 - theta - gamma) / (1.0 - theta)
+    m_c = gamma / (1.0 - theta)  # 1 - mu, without cancellation
     w = theta + gamma + (1.0 - theta - gamma) * q
-    c_i = _maximise(lambda c: math.log(c) + beta * R * (w - c) / q, 1e-12 * w, w, name="impatient agent")
+    # each objective up to the constant beta R w / q (her wealth in capital)
+    c_i = _maximise(lambda c: math.log(c) - beta * R * c / q, 1e-12 * w, w, name="impatient agent")
     s_n = _maximise(
-        lambda s: (1 - m) * (math.log(s) + beta * R * (w - s) / q) + m * beta * (s + R * (w - s) / q),
-        1e-12 * w, w, name="non-impatient agent",
+        lambda s: m_c * (math.log(s) - beta * R * s / q) + m * beta * (s - R * s / q),
+        1e-9 * m_c * min(q, 1.0), w, name="non-impatient agent",
     )
     return w, c_i, s_n
 
@@ -609,11 +734,18 @@ def run_price_numeric(theta, gamma, beta) -> float:
     theta, gamma = _theta_gamma(theta, gamma)
     beta = _beta(beta)
 
-    def excess(q):
+    def excess(q):  # per unit of theta + gamma
         _, c_i, s_n = _run_demands(theta, gamma, beta, q)
-        return theta * c_i + (1.0 - theta) * s_n - (theta + gamma)
+        return (theta * c_i + (1.0 - theta) * s_n) / (theta + gamma) - 1.0
 
-    return numerics.find_root(excess, 1e-9, 1.0, name="storage market clearing (19)")
+    # the root lies in (0, 1) and tends to 1 as gamma / (theta + gamma) -> 0; the bracket ends
+    # just above 1 so that the demands' last digits cannot hide it (the other root exceeds 1/(beta mu))
+    try:
+        return numerics.find_root(excess, 1e-9, 1.0 + 1e-9, name="storage market clearing (19)")
+    except numerics.NoRootError:
+        if abs(excess(1.0)) <= 1e-9:  # a double root at 1 to within 1e-9: beta mu = 1 - O(1e-9)
+            return 1.0
+        raise
 
 
 @dataclass(frozen=True)
@@ -631,13 +763,13 @@ def run_equilibrium(theta, gamma, beta) -> RunEquilibrium:
     """Allocation of the bad equilibrium (Sec. 3.3.2): c_i* = q1, s_n* = (1 - mu)/(1/q1 - beta mu)."""
     theta, gamma = _theta_gamma(theta, gamma)
     beta = _beta(beta)
-    q = run_price(theta, gamma, beta)
+    q = _run_root(theta, gamma, beta)
     m = (1.0 - theta - gamma) / (1.0 - theta)
     s0 = theta + gamma
     w = s0 + (1.0 - s0) * q
     c_i = q
-    s_n = (1.0 - m) / (1.0 / q - beta * m)
-    if s_n > w or c_i > w:
+    s_n = gamma / (1.0 - theta) / (1.0 / q - beta * m)  # (1 - mu) / (1/q - beta mu)
+    if s_n > w * (1 + 1e-12) or c_i > w * (1 + 1e-12):
         raise ValueError("run equilibrium infeasible: an agent would need to sell capital short")  # pragma: no cover
     return RunEquilibrium(q, w, c_i, s_n, (w - c_i) / q, (w - s_n) / q, m)
 
@@ -697,6 +829,8 @@ def limited_participation_price_numeric(theta, gamma, p, beta=0.9, *, variant="c
     (whatever they consume or store); the new bank of participating non-impatient agents
     chooses its storage by maximising gamma log c2' + beta (1 - theta - gamma) c3' with
     capital bought at q (``"consistent"``), or stores gamma as printed (``"printed"``).
+    The market is cleared in log q, so the price keeps its relative precision however small
+    p makes it; p below about 1e-290 (a price below 1e-300) is refused.
     """
     theta, gamma = _theta_gamma(theta, gamma)
     p = _p(p)
@@ -709,22 +843,30 @@ def limited_participation_price_numeric(theta, gamma, p, beta=0.9, *, variant="c
 
     def excess(q):
         w = s0 + (1 - s0) * q
-        c_i = _maximise(lambda c: math.log(c) + beta * R * (w - c) / q, 1e-6 * min(q, w), w,
+        # objectives up to the constant beta R w / q (wealth in capital)
+        c_i = _maximise(lambda c: math.log(c) - beta * R * c / q, 1e-6 * min(q, w), w,
                         name="impatient agent")
         deposits = (1 - theta) * w  # per unit of participating population
         if variant == "consistent":
             bank = _maximise(
-                lambda s: gamma * math.log(s / gamma) + beta * R * (deposits - s) / q,
+                lambda s: gamma * math.log(s / gamma) - beta * R * s / q,
                 1e-6 * min(gamma * q, deposits), deposits, name="new bank",
             )
         else:
             bank = gamma
-        return p * theta * c_i + p * bank + (1 - p) * w - s0
+        # p theta c_i + p bank + (1 - p) w(q) - s0, with (1 - p) w - s0 expanded and s0 split
+        # into theta + gamma, so that neither a small p nor a small theta is lost against s0
+        return p * (theta * (c_i - 1) + (bank - gamma)) + (1 - p) * (1 - s0) * q
 
     q_lo = 1e-3  # small participation gives a small price: step down until demand falls short
-    while excess(q_lo) > 0 and q_lo > 1e-250:
+    while excess(q_lo) > 0 and q_lo > 1e-297:
         q_lo *= 1e-3
-    return numerics.find_root(excess, q_lo, 2.0, name="storage market clearing (21)")
+    if excess(q_lo) > 0:
+        raise ValueError(f"p = {p:g} is too small: the price would lie below 1e-300 (use p = 0 or p >= 1e-290)")
+    # in log q, so that the price has full relative precision however small it is
+    y = numerics.find_root(lambda y: excess(math.exp(y)), math.log(q_lo), math.log(2.0),
+                           name="storage market clearing (21)")
+    return math.exp(y)
 
 
 def new_bank_contract(theta, gamma, beta, p, *, variant="consistent") -> tuple[float, float]:
@@ -733,15 +875,26 @@ def new_bank_contract(theta, gamma, beta, p, *, variant="consistent") -> tuple[f
     The bank collects (1 - theta) w(q) per participating agent, stores gamma c2' and buys
     capital at q with the rest: (1 - theta - gamma) c3' = R ((1 - theta) w - gamma c2')/q.
     ``"printed"``: storage gamma (c2' = 1) at the printed price; ``"consistent"``: c2' = q.
+    Computed without cancellation (theta -> 0 or p -> 1); c3' grows like 1/p, and a p so
+    small that it would exceed the largest float is refused.
     """
     theta, gamma = _theta_gamma(theta, gamma)
     beta = _beta(beta)
     p = numerics.check_interval("p", p, 0.0, 1.0, hi_closed=True)
     variant = _choice("variant", variant, VARIANTS)
     q = limited_participation_price(theta, gamma, p, variant=variant)
-    w = theta + gamma + (1 - theta - gamma) * q
-    c2 = 1.0 if variant == "printed" else q
-    c3 = ((1 - theta) * w - gamma * c2) / q / beta / (1 - theta - gamma)
+    s0 = theta + gamma
+    # (1 - s0) c3' = R ((1 - theta) w - gamma c2') / q with w = s0 + (1 - s0) q, written
+    # without cancellation: (1 - theta) s0 - gamma c2' = theta (1 - s0) + gamma (1 - c2')
+    if variant == "printed":
+        c2 = 1.0
+        theta_over_q = theta + (1 - p) * (1 - s0) / p  # theta / q at the printed price
+        c3 = ((1 - theta) + theta_over_q) / beta
+    else:
+        c2 = q
+        one_minus_q = (1 - p) * (1 - s0) / (p * s0 + (1 - p) * (1 - s0))
+        c3 = ((1 - theta) + (theta * (1 - s0) + gamma * one_minus_q) / (q * (1 - s0))) / beta
+    _finite_result((c3,), "p", p, "the new bank's c3' (of order 1/p)")
     return c2, c3
 
 
@@ -766,9 +919,10 @@ def _bank_args(theta, gamma, beta, p, pi_run, run):
 def _group_values(theta, gamma, beta, p, run, q, w):
     """Per-capita t = 1 values of the run state's groups at price q and wealth w each."""
     m = (1.0 - theta - gamma) / (1.0 - theta)
+    m_c = gamma / (1.0 - theta)  # 1 - mu, without cancellation
     if run == "self-insurance":
-        s_n = (1 - m) / (1 / q - beta * m)
-        non_imp = (1 - theta) * ((1 - m) * (math.log(s_n) + (w - s_n) / q) + m * (beta * s_n + (w - s_n) / q))
+        s_n = m_c / (1 / q - beta * m)
+        non_imp = (1 - theta) * (m_c * (math.log(s_n) + (w - s_n) / q) + m * (beta * s_n + (w - s_n) / q))
         k_non = (1 - theta) * (w - s_n) / q
     else:
         non_imp = gamma * math.log(q) + ((1 - theta) * w - gamma * q) / q
@@ -776,7 +930,7 @@ def _group_values(theta, gamma, beta, p, run, q, w):
     traders = theta * (math.log(q) + (w - q) / q) + non_imp
     c = min(w, 1 / beta)  # autarky: consume at most 1/beta, store the rest
     autarky = theta * (math.log(c) + beta * (w - c)) + (1 - theta) * (
-        (1 - m) * (math.log(c) + beta * (w - c)) + m * beta * w
+        m_c * (math.log(c) + beta * (w - c)) + m * beta * w
     )
     return {"traders": traders, "autarky": autarky, "k_traders": theta * (w - q) / q + k_non}
 
@@ -895,7 +1049,7 @@ def otc_price(theta, beta, alpha) -> float:
     if alpha == 1.0:
         return 1.0  # eq. (24)
     if alpha == 0.0:
-        return 1.0 / ((1.0 - theta) * beta + theta * (1.0 / theta))  # eq. (26)
+        return 1.0 / ((1.0 - theta) * beta + 1.0)  # eq. (26)
     return 1.0 / (1.0 + (1.0 - alpha) * (1.0 - theta) * beta)
 
 
@@ -921,9 +1075,14 @@ def otc_equilibrium_numeric(theta, beta, alpha, k=1.0) -> OTCEquilibrium:
     t = 1: the investor values a portfolio s1 (k1 = (s + q1 k - s1)/q1) by her expected
     t = 2 value at prices (q1, q2); q1 clears the market: it makes holding the endowment
     s1 = s = theta optimal (the slope of that value in s1, differenced numerically, is zero).
+    Valid for theta in [1e-300, 1): the values are written without the terms that do not
+    depend on s1, so a tiny theta keeps its relative precision (q1 to about 1e-10).
     """
     theta, beta, alpha = _otc_args(theta, beta, alpha)
     k = numerics.check_interval("k", k, 0.0, 100.0)
+    if theta < 1e-300:
+        raise ValueError(f"theta must lie in [1e-300, 1) here (the investors' liquidity is differenced on its own "
+                         f"scale), got {theta:g}")
     if k < 1.0 - theta:
         raise ValueError(
             f"k must be >= 1 - theta = {1 - theta:g} so matched investors can afford c2 = q2 "
@@ -932,23 +1091,26 @@ def otc_equilibrium_numeric(theta, beta, alpha, k=1.0) -> OTCEquilibrium:
     R = 1.0 / beta
 
     def matched_c2(s1, k1, q2):  # shocked matched investor's consumption
-        wealth = s1 + q2 * k1
-        return _maximise(lambda c: math.log(c) + beta * R * (wealth - c) / q2, 1e-12 * wealth, wealth, name="c2")
+        wealth = s1 + q2 * k1  # objective log c + beta R (wealth - c)/q2, up to a constant
+        return _maximise(lambda c: math.log(c) - beta * R * c / q2, 1e-12 * wealth, wealth, name="c2")
 
     q2 = math.nan
-    if alpha > 0:
+    if alpha > 0:  # matched shocked investors' demand theta c2 = the liquidity s1 = theta, over theta
         q2 = numerics.find_root(
-            lambda x: theta * matched_c2(theta, k, x) - theta, 1e-6, R, name="interdealer market clearing"
+            lambda x: matched_c2(theta, k, x) - 1.0, 1e-6, R, name="interdealer market clearing"
         )
 
     def value(s1, q1):
-        k1 = (theta + q1 * k - s1) / q1
-        c_u = _maximise(lambda c: math.log(c) + beta * (s1 - c), 1e-12 * s1, s1, name="unmatched consumption")
-        v = (1 - alpha) * (theta * (math.log(c_u) + beta * (s1 - c_u)) + (1 - theta) * beta * s1 + beta * R * k1)
+        # the investor's expected t = 2 utility up to terms that do not depend on s1: capital
+        # k1 = k0 - s1 / q1 with k0 = (theta + q1 k) / q1, and beta R k0 (times 1, or times
+        # q2 / q2 for the matched) dropped, so that a small theta is not lost against it
+        c_u = _maximise(lambda c: math.log(c) - beta * c, 1e-12 * s1, s1, name="unmatched consumption")
+        v = (1 - alpha) * (theta * (math.log(c_u) + beta * (s1 - c_u)) + (1 - theta) * beta * s1 - beta * R * s1 / q1)
         if alpha > 0:
-            wealth = s1 + q2 * k1
+            k1 = (theta + q1 * k - s1) / q1
             c2 = matched_c2(s1, k1, q2)
-            v += alpha * (theta * (math.log(c2) + beta * R * (wealth - c2) / q2) + (1 - theta) * beta * R * wealth / q2)
+            gain = beta * R * s1 * (1 / q2 - 1 / q1)  # beta R (wealth - q2 k0) / q2
+            v += alpha * (theta * (math.log(c2) - beta * R * c2 / q2) + gain)
         return v
 
     def slope_at_endowment(q1):
@@ -959,10 +1121,10 @@ def otc_equilibrium_numeric(theta, beta, alpha, k=1.0) -> OTCEquilibrium:
 
     q1 = numerics.find_root(slope_at_endowment, 0.05, 20.0, name="t = 1 market clearing", scan=20)
     residual = abs(slope_at_endowment(q1))
-    if residual > 1e-7:
+    if residual > 1e-7 * beta * R / q1:  # relative to the marginal value of capital bought
         raise ValueError(f"OTC t = 1 market does not clear (slope {residual:.3g})")  # pragma: no cover
     c2_m = matched_c2(theta, k, q2) if alpha > 0 else math.nan
-    c_u = _maximise(lambda c: math.log(c) + beta * (theta - c), 1e-12 * theta, theta, name="unmatched consumption")
+    c_u = _maximise(lambda c: math.log(c) - beta * c, 1e-12 * theta, theta, name="unmatched consumption")
     return OTCEquilibrium(q1, q2, c2_m, c_u, theta, k, residual)
 
 
@@ -1014,14 +1176,14 @@ def otc_state_values(S, theta, beta, alpha) -> tuple[float, float, float]:
     alpha = _alpha01(alpha)
     R = 1.0 / beta
     if alpha == 0:
-        return theta / S + (1 - theta) * beta, beta * R, math.nan
+        return _finite_result((theta / S + (1 - theta) * beta, beta * R), "S", S, "v_s = theta / S + ...") + (math.nan,)
     if S >= _s_max(theta, beta, 1):
         raise ValueError(f"S = {S:g} too large: the interdealer price would exceed R (S must be < "
                          f"{_s_max(theta, beta, 1):.6g})")
     q2 = S / theta if S <= theta else S * (1 - theta) / (theta * (1 - S))
     c2 = min(q2, S + q2 * (1 - S))
     v_s = theta / c2 + (1 - theta) / q2
-    return v_s, q2 * v_s, q2
+    return _finite_result((v_s, q2 * v_s, q2), "S", S, "the marginal value of liquidity v_s")
 
 
 def otc_t1_price(S, theta, beta, alpha) -> float:

@@ -37,7 +37,12 @@ them (see the chapter; every result computed in them is labelled so in the ledge
 
 Every solver validates its input (numbers only, finite, in range; ``ValueError`` naming the
 parameter), checks its own result, and raises :class:`OutsideValidRegion` (a ``ValueError``)
-when the allocation it would return leaves the model's valid region.
+when the allocation it would return leaves the model's valid region (in the productivity
+model: negative funds below :func:`productivity_min_spread`, a price of capital above 1
+beyond :func:`productivity_max_spread`), and :class:`BeyondFloatRange` where the value it
+would return is beyond floating point (a CRRA marginal utility at a large ``gamma``).
+Counts ``N`` are integers in [1, 10^12]; the productivity model's ``n``, ``r`` and ``mean_A``
+lie in [1e-100, 1e100] and ``alpha`` in [1e-12, 1).
 """
 
 from __future__ import annotations
@@ -84,6 +89,7 @@ __all__ = [
     "productivity_payoff",
     "productivity_best_response",
     "productivity_min_spread",
+    "productivity_max_spread",
     "productivity_literal_equilibrium",
     "productivity_price_bound",
     "b4_crossing",
@@ -112,26 +118,51 @@ class OutsideValidRegion(ValueError):
     """A rebuilt model's solver refuses: the allocation would leave the model's valid region."""
 
 
+class BeyondFloatRange(ValueError):
+    """A value the function would return lies beyond floating point (it would be inf, or 0 with its sign lost)."""
+
+
 # ====================================================================== input helpers
+def _leaves(value):
+    """``value`` with every number replaced by a float; ``None`` if any leaf is not a real number.
+
+    Leaves are real numbers as :func:`numerics.check_finite` accepts them (ints, floats,
+    ``Fraction``, NumPy real scalars, SymPy reals); bools, strings, ``None`` and complex
+    numbers inside a sequence are refused as they are on their own.
+    """
+    if isinstance(value, np.ndarray):
+        return value.astype(float).tolist() if value.dtype.kind in "fiu" else None
+    if isinstance(value, (list, tuple)):
+        items = [_leaves(item) for item in value]
+        return None if any(item is None for item in items) else items
+    return numerics._real(value)
+
+
 def _numbers(name: str, value, lo: float = -math.inf, *, lo_closed: bool = True) -> np.ndarray:
     """A number or a (nested) sequence of numbers as a float array; anything else is refused by name."""
     def bad(what):
         return ValueError(f"{name} must be a finite real number or a sequence of them (>= {lo:g}), {what}")
 
-    if isinstance(value, (str, bytes)) or value is None:
+    leaves = _leaves(value)
+    if leaves is None:
         raise bad(f"got {value!r}")
     try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError):
+        arr = np.asarray(leaves, dtype=float)
+    except (TypeError, ValueError):  # ragged nesting
         raise bad(f"got {value!r}") from None
-    if arr.dtype.kind not in "fiu" or arr.dtype.kind == "b":
-        raise bad(f"got {value!r}")
-    arr = arr.astype(float)
     if arr.size == 0 or not np.all(np.isfinite(arr)):
         raise bad(f"got {value!r}")
     if np.any(arr < lo) or (not lo_closed and np.any(arr == lo)):
         raise bad(f"got a value below the bound: {value!r}")
     return arr
+
+
+def _count(N) -> int:
+    """N, the number of agents per side: an integer in [1, 10^12] (sums over agents stay exact)."""
+    N = numerics.check_positive_int("N", N)
+    if N > 10**12:
+        raise ValueError(f"N must be an integer in [1, 10^12], got {N}")
+    return N
 
 
 def _choice(name: str, value, choices: Sequence[str]) -> str:
@@ -145,8 +176,32 @@ def marginal_utility(c, gamma: float = 1.0):
     """CRRA marginal utility ``u'(c) = c**(-gamma)`` (``gamma = 1``: log utility)."""
     gamma = numerics.check_interval("gamma", gamma, 0.0)
     c = _numbers("c", c, 0.0, lo_closed=False)
-    out = c ** (-gamma)
+    with np.errstate(over="ignore"):
+        out = c ** (-gamma)
+    if not np.all(np.isfinite(out)):
+        raise BeyondFloatRange(f"u'(c) = c^(-gamma) exceeds the largest float at gamma = {gamma:g}, "
+                               f"c = {float(np.min(c)):g}: take larger c or smaller gamma")
     return float(out) if out.ndim == 0 else out
+
+
+def _log_gap(a, coef, b, gamma):
+    """log u'(a) - log(coef u'(b)) for CRRA u': its sign is the sign of u'(a) - coef u'(b)."""
+    return -gamma * math.log(a) - math.log(coef) + gamma * math.log(b)
+
+
+def _mu_gap(a, coef, b, gamma):
+    """``u'(a) - coef u'(b)`` (CRRA), or :class:`BeyondFloatRange` when it cannot be represented."""
+    log_a, log_b = -gamma * math.log(a), math.log(coef) - gamma * math.log(b)
+    if max(log_a, log_b) < 709.0:
+        out = math.exp(log_a) - math.exp(log_b)
+        if out != 0.0 or log_a == log_b or max(log_a, log_b) > -700.0:
+            return out
+    sign = "positive" if log_a > log_b else "negative"
+    raise BeyondFloatRange(
+        f"the condition u'(theta) - (coefficient) u'(late wealth) is beyond floating point at gamma = {gamma:g} "
+        f"(log of its terms {log_a:.6g} and {log_b:.6g}); its sign is {sign}: take a smaller gamma, "
+        f"or use theta_lower_bounds, which works with the logarithms"
+    )
 
 
 def _check_common(beta, R, gamma):
@@ -165,7 +220,7 @@ def corner_condition_good(theta_bar, ell, k, beta, R, gamma: float = 1.0) -> flo
     ell = numerics.check_interval("ell", ell, 0.0, lo_closed=True)
     k = numerics.check_interval("k", k, 0.0, lo_closed=True)
     theta_bar = numerics.check_interval("theta_bar", theta_bar, 0.0, ell + R * k)
-    return marginal_utility(theta_bar, gamma) - beta * marginal_utility(ell - theta_bar + R * k, gamma)
+    return _mu_gap(theta_bar, beta, ell - theta_bar + R * k, gamma)
 
 
 def _late_wealth(theta, ell, k, p, delta, R):
@@ -181,9 +236,7 @@ def _corner_shocked(theta, ell, k, p, delta, beta, R, gamma, name, delta_name):
     delta = numerics.check_interval(delta_name, delta, 0.0, lo_closed=True)
     top = ell + delta * k + p * k
     theta = numerics.check_interval(name, theta, 0.0, top)
-    return marginal_utility(theta, gamma) - beta * R / p * marginal_utility(
-        _late_wealth(theta, ell, k, p, delta, R), gamma
-    )
+    return _mu_gap(theta, beta * R / p, _late_wealth(theta, ell, k, p, delta, R), gamma)
 
 
 def corner_condition_lucky(theta_L, ell, k, p, delta_H, beta, R, gamma: float = 1.0) -> float:
@@ -215,7 +268,8 @@ def theta_lower_bounds(ell, k, p, delta_L, delta_H, beta, R, gamma: float = 1.0)
     """Roots of the three corner conditions of Appendix A (each condition holds above its root).
 
     Each condition is ``u'(theta)`` (falling in theta) minus a term that rises in theta, so
-    each root is unique; it is found by bracketing on the whole admissible interval.
+    each root is unique; it is found by bracketing on the whole admissible interval, on the
+    difference of the two terms' logarithms (same sign, no overflow however large gamma).
     """
     beta, R, gamma = _check_common(beta, R, gamma)
     ell = numerics.check_interval("ell", ell, 0.0, lo_closed=True)
@@ -226,31 +280,32 @@ def theta_lower_bounds(ell, k, p, delta_L, delta_H, beta, R, gamma: float = 1.0)
     delta_L = numerics.check_interval("delta_L", delta_L, 0.0, lo_closed=True)
     delta_H = numerics.check_interval("delta_H", delta_H, 0.0, lo_closed=True)
     top = ell + R * k
-    bar = numerics.find_root(
-        lambda t: corner_condition_good(t, ell, k, beta, R, gamma), top * 1e-12, top * (1 - 1e-12),
-        name="the good-state corner condition",
-    )
+
+    def root(gap, top, name):  # in log theta: the root can lie many decades below top
+        y = numerics.find_root(lambda y: gap(math.exp(y)), math.log(top) - 690.0, math.log(top * (1 - 1e-12)),
+                               name=name)
+        return math.exp(y)
+
+    bar = root(lambda t: _log_gap(t, beta, ell - t + R * k, gamma), top, "the good-state corner condition")
 
     def shocked(delta, name, delta_name):
-        top = ell + delta * k + p * k
-        return numerics.find_root(
-            lambda t: _corner_shocked(t, ell, k, p, delta, beta, R, gamma, name, delta_name),
-            top * 1e-12, top * (1 - 1e-12), name=f"the corner condition for {name}",
-        )
+        return root(lambda t: _log_gap(t, beta * R / p, _late_wealth(t, ell, k, p, delta, R), gamma),
+                    ell + delta * k + p * k, f"the corner condition for {name}")
 
     return ThetaBounds(bar, shocked(delta_H, "theta_L", "delta_H"), shocked(delta_L, "theta_H", "delta_L"))
 
 
 # ====================================================================== Appendix B1
-def _per_agent(name, x, N):
+def _per_agent(name, x, N) -> float:
+    """The total over N agents of ``x``: a scalar (every agent alike, N x) or N entries."""
     x = np.atleast_1d(_numbers(name, x, 0.0))
     if x.ndim != 1:
         raise ValueError(f"{name} must be a scalar or a flat sequence, got shape {x.shape}")
     if x.size == 1:
-        x = np.full(N, float(x[0]))
+        return N * float(x[0])
     if x.size != N:
         raise ValueError(f"{name} must be a scalar or have N = {N} entries, got {x.size}")
-    return x
+    return float(x.sum())
 
 
 def capital_price(s, f, N, a):
@@ -258,10 +313,10 @@ def capital_price(s, f, N, a):
 
     ``s`` and ``f`` are scalars (symmetric choices) or length-N sequences, all ``>= 0``.
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     a = numerics.check_interval("a", a, 0.0, 1.0)
     s, f = _per_agent("s", s, N), _per_agent("f", f, N)
-    return float((2 * N * a + f.sum()) / (2 * N + s.sum()))
+    return float((2 * N * a + f) / (2 * N + s))
 
 
 def strategic_sales(k_i, others_s, f, N, a, r, A_L, n):
@@ -271,28 +326,28 @@ def strategic_sales(k_i, others_s, f, N, a, r, A_L, n):
     ``D = (r - A_L) k_i - r n`` (``b_i = k_i - n``). ``others_s``: the N - 1 other sellers'
     sales (scalar = symmetric). Raises if the shortfall is negative or cannot be covered.
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     a = numerics.check_interval("a", a, 0.0, 1.0)
     r = numerics.check_interval("r", r, 0.0)
     A_L = numerics.check_interval("A_L", A_L, 0.0, r)
     n = numerics.check_interval("n", n, 0.0, lo_closed=True)
     k_i = numerics.check_interval("k_i", k_i, n, lo_closed=True)
-    others = _per_agent("others_s", others_s, N - 1) if N > 1 else np.zeros(0)
+    others = _per_agent("others_s", others_s, N - 1) if N > 1 else 0.0
     if N == 1:
         _numbers("others_s", others_s, 0.0)
     f = _per_agent("f", f, N)
     debt = (r - A_L) * k_i - r * n
     if debt < 0:
         raise ValueError(f"the low type needs no sales: (r - A_L) k_i - r n = {debt:.6g} < 0")
-    cash = 2 * N * a + f.sum()
+    cash = 2 * N * a + f
     if cash <= debt:
         raise ValueError(f"no price clears the debt: 2 N a + sum f = {cash:.6g} <= shortfall {debt:.6g}")
-    return float((2 * N + others.sum()) * debt / (cash - debt))
+    return float((2 * N + others) * debt / (cash - debt))
 
 
 def b4_threshold(f, N, a):
     """Right-hand side of (B4): ``(2 N a + (N - 1) f) / (2 N a + N f)`` (vectorised in ``f >= 0``)."""
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     a = numerics.check_interval("a", a, 0.0, 1.0)
     f_arr = _numbers("f", f, 0.0)
     out = (2 * N * a + (N - 1) * f_arr) / (2 * N * a + N * f_arr)
@@ -302,7 +357,7 @@ def b4_threshold(f, N, a):
 # ====================================================================== Appendix B2 / D
 def asset_price(liquidity, N, phi=0.0):
     """(B5) / Appendix D at symmetric choices: ``p = (N phi + N l) / (N (1 - l)) = (phi + l) / (1 - l)``."""
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     phi = numerics.check_interval("phi", phi, 0.0, lo_closed=True)
     ell = numerics.check_interval("liquidity", liquidity, 0.0, 1.0, lo_closed=True)
     if ell == 0 and phi == 0:
@@ -315,7 +370,7 @@ def b7_threshold(liquidity, N, phi, R):
 
     A strategic buyer spends all its funds iff the price lies below this threshold.
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     phi = numerics.check_interval("phi", phi, 0.0, lo_closed=True)
     R = numerics.check_interval("R", R, 1.0)
     ell = numerics.check_interval("liquidity", liquidity, 0.0, 1.0, lo_closed=True)
@@ -403,7 +458,7 @@ def _check_model(alpha, beta, R, N, phi, regime):
     alpha = numerics.check_interval("alpha", alpha, 0.0, 1.0, lo_closed=True)
     beta = numerics.check_interval("beta", beta, 0.0, 1.0)
     R = numerics.check_interval("R", R, 1.0)
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     phi = numerics.check_interval("phi", phi, 0.0, R, lo_closed=True)
     regime = _choice("regime", regime, REGIMES)
     return alpha, beta, R, N, phi, regime
@@ -647,12 +702,12 @@ class ProductivityEquilibrium:
 
 
 def _prod_params(spread, alpha, a, n, mean_A, r, A_bad):
-    alpha = numerics.check_interval("alpha", alpha, 0.0, 1.0)
+    alpha = numerics.check_interval("alpha", alpha, 1e-12, 1.0, lo_closed=True)
     a = numerics.check_interval("a", a, 0.0, 1.0)
-    n = numerics.check_interval("n", n, 0.0)
-    r = numerics.check_interval("r", r, 0.0)
+    n = numerics.check_interval("n", n, 1e-100, 1e100, lo_closed=True, hi_closed=True)
+    r = numerics.check_interval("r", r, 1e-100, 1e100, lo_closed=True, hi_closed=True)
     A_bad = numerics.check_interval("A_bad", A_bad, 0.0, r)
-    mean_A = numerics.check_interval("mean_A", mean_A, r)
+    mean_A = numerics.check_interval("mean_A", mean_A, r, 1e100, hi_closed=True)
     spread = numerics.check_interval("spread", spread, 0.0, 2 * A_bad, lo_closed=True)
     A_G = (mean_A - (1 - alpha) * A_bad) / alpha
     return dict(alpha=alpha, a=a, n=n, r=r, A_bad=A_bad, A_G=A_G, A_L=A_bad - spread / 2, A_H=A_bad + spread / 2)
@@ -705,7 +760,7 @@ def productivity_foc(k, spread, N=1, regime="walras", alpha=0.85, a=0.93, n=1.0,
     perceives: none (Walras), ``A_bad - r`` (planner, as seller and buyer), and its own
     ``(A_L - r)/(2N)`` as a seller and ``(A_H - r)/(2N)`` as a buyer (Cournot).
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     regime = _choice("regime", regime, REGIMES)
     q = _prod_params(spread, alpha, a, n, mean_A, r, A_bad)
     k = numerics.check_interval("k", k, 0.0, _solvent_top(q), lo_closed=True)
@@ -729,6 +784,27 @@ def _productivity_roots(q, N, regime):
                  for i in changes)
 
 
+def _price_boundary(N, regime, params, spread) -> str:
+    """Where the regime's symmetric price reaches 1 below ``spread`` (a sentence for a refusal)."""
+    def excess_price(x):
+        qx = _prod_params(x, **params)
+        roots = _productivity_roots(qx, N, regime)
+        if len(roots) != 1:
+            raise OutsideValidRegion(f"{len(roots)} roots at spread {x:g}")
+        return float(_sym_price(roots[0], qx)) - 1.0
+
+    lo = spread
+    try:
+        for _ in range(60):
+            lo *= 0.5
+            if excess_price(lo) <= 0:
+                boundary = numerics.find_root(excess_price, lo, spread, name="the price minus 1 in the spread")
+                return f"The price reaches 1 at spread = {boundary:.6g}: take a spread below it."
+    except ValueError:
+        pass
+    return "No spread below this one with a price below 1 was found."
+
+
 def productivity_equilibrium(spread, N=1, regime="walras", alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02,
                              A_bad=0.99) -> ProductivityEquilibrium:
     """Symmetric equilibrium of the rebuilt productivity-shock model (Section II, literal reading).
@@ -740,9 +816,13 @@ def productivity_equilibrium(spread, N=1, regime="walras", alpha=0.85, a=0.93, n
     dense near the insolvency point, then Brent's method in each sign change); if there is
     not exactly one, the solver refuses and lists them. It also refuses (with
     :class:`OutsideValidRegion`) an allocation where the high type's funds are negative
-    (it would have to sell too: (B1)-(B4) assume it buys).
+    (it would have to sell too: (B1)-(B4) assume it buys), and one where the price of
+    capital exceeds 1, its t = 2 value (buyers would not spend their funds and (B2) fails
+    for sellers); the refusal gives the spread at which the price reaches 1 (with Figure
+    B1's caption: about 1.067, 1.331 and 1.475 for Cournot N = 1, 2, 3, and 1.868 for the
+    planner; the Walrasian price stays below 1 on the whole range).
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     regime = _choice("regime", regime, REGIMES)
     q = _prod_params(spread, alpha, a, n, mean_A, r, A_bad)
     spread = float(spread)
@@ -770,6 +850,13 @@ def productivity_equilibrium(spread, N=1, regime="walras", alpha=0.85, a=0.93, n
     if s < 0 or min(w_g, w_l, w_h, p) <= 0:
         raise OutsideValidRegion(f"outside the valid region at k = {k:.6g}: sales {s:.3g}, wealth "
                                  f"({w_g:.3g}, {w_l:.3g}, {w_h:.3g}), price {p:.3g}")
+    if p > 1.0:
+        params = dict(alpha=alpha, a=a, n=n, mean_A=mean_A, r=r, A_bad=A_bad)
+        raise OutsideValidRegion(
+            f"outside the valid region: the {regime} price p = {p:.6g} exceeds 1, the t = 2 value of a "
+            f"unit of capital (spread={spread:g}, N={N}): buyers would not spend their funds and (B2) "
+            f"fails for sellers. {_price_boundary(N, regime, params, spread)}"
+        )
     clearing = p * (2 * N + N * s) - (2 * N * q["a"] + N * f)
     if abs(clearing) > 1e-9 * (2 * N * q["a"] + N * f) or abs(foc(k)) > 1e-8 * (1 + abs(foc(0.0))):
         raise ValueError(f"the {regime} solution fails its own checks: clearing {clearing:.3g}, condition {foc(k):.3g}")
@@ -815,7 +902,7 @@ def productivity_payoff(k_i, k, spread, N=1, regime="walras", alpha=0.85, a=0.93
     capital is ``k_i`` (``k`` ignored). Outside the deviation set (see
     :func:`productivity_best_response`) it raises :class:`OutsideValidRegion`.
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     regime = _choice("regime", regime, REGIMES)
     q = _prod_params(spread, alpha, a, n, mean_A, r, A_bad)
     k_i = numerics.check_interval("k_i", k_i, 0.0, lo_closed=True)
@@ -838,7 +925,7 @@ def productivity_best_response(k, spread, N=1, regime="walras", alpha=0.85, a=0.
     [0, 2 k_max] (k_max: the symmetric insolvency point), its ends refined on finer grids,
     and the payoff maximised on 4001 points inside it (dense near both ends) and refined.
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     regime = _choice("regime", regime, REGIMES)
     q = _prod_params(spread, alpha, a, n, mean_A, r, A_bad)
     top = _solvent_top(q)
@@ -868,6 +955,9 @@ def productivity_best_response(k, spread, N=1, regime="walras", alpha=0.85, a=0.
     near = width * np.logspace(-12, -1, 200)
     x, v = _maximise(payoff, lo, hi, 4001, extra=np.concatenate([lo + near, hi - near, [k]]))
     base = float(payoff(np.array([k]))[0])
+    if not math.isfinite(base):
+        raise OutsideValidRegion(f"k = {k:g} itself is outside the deviation set (someone insolvent or the high "
+                                 f"type's funds negative there): no gain can be measured against it")
     return BestResponse(x, v, v - base, float(lo), float(hi))
 
 
@@ -879,7 +969,7 @@ def productivity_min_spread(N=1, regime="walras", alpha=0.85, a=0.93, n=1.0, mea
     condition are negative and :func:`productivity_equilibrium` refuses. Found by Brent's
     method on ``f`` as a function of the spread (the condition must have one root throughout).
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     regime = _choice("regime", regime, REGIMES)
     _prod_params(0.0, alpha, a, n, mean_A, r, A_bad)
 
@@ -892,6 +982,36 @@ def productivity_min_spread(N=1, regime="walras", alpha=0.85, a=0.93, n=1.0, mea
 
     top = 2 * (r - A_bad)  # at this spread A_H = r and f = r n > 0
     return numerics.find_root(funds, 0.0, top, name="the high type's funds as a function of A_H - A_L")
+
+
+def productivity_max_spread(N=1, regime="walras", alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02,
+                            A_bad=0.99):
+    """The largest A_H - A_L at which the regime's equilibrium is valid: its price of capital reaches 1.
+
+    Above it the price exceeds 1, the t = 2 value of a unit of capital, and
+    :func:`productivity_equilibrium` refuses (buyers would not spend their funds). The
+    spread is found by Brent's method on the price minus 1, from just above
+    :func:`productivity_min_spread` (scanned on 40 points for the first crossing); ``None``
+    if the price stays at most 1 up to the end of the valid range, 2 A_bad (with Figure
+    B1's caption: the Walrasian price).
+    """
+    N = _count(N)
+    regime = _choice("regime", regime, REGIMES)
+    params = dict(alpha=alpha, a=a, n=n, mean_A=mean_A, r=r, A_bad=A_bad)
+    q = _prod_params(0.0, **params)
+
+    def excess_price(spread):
+        qx = _prod_params(spread, **params)
+        roots = _productivity_roots(qx, N, regime)
+        if len(roots) != 1:
+            raise OutsideValidRegion(f"the {regime} condition has {len(roots)} roots at spread {spread:g}")
+        return float(_sym_price(roots[0], qx)) - 1.0
+
+    lo = productivity_min_spread(N, regime, **params) * (1 + 1e-9)
+    hi = 2 * q["A_bad"] * (1 - 1e-9)
+    if excess_price(hi) <= 0 and excess_price(lo) <= 0:
+        return None
+    return numerics.find_root(excess_price, lo, hi, name="the price of capital minus 1 in the spread", scan=40)
 
 
 def productivity_literal_equilibrium(spread, alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02,
@@ -1077,7 +1197,7 @@ def capital_crossing(N, spreads, alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02,
     Scans ``spreads`` for the first sign change of ``k_cournot - k_planner`` from positive to
     negative and refines it by Brent's method; ``None`` if there is none on the grid.
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     spreads = np.atleast_1d(_numbers("spreads", spreads, 0.0))
     params = dict(alpha=alpha, a=a, n=n, mean_A=mean_A, r=r, A_bad=A_bad)
 
