@@ -759,3 +759,17 @@ def test_parameters_just_outside_the_open_unit_interval_are_refused(lam, mu):
               lambda: kurlat.pooled_price(lam, mu)):
         with pytest.raises(ValueError, match=name):
             f()
+
+
+def test_a_jump_exactly_at_the_cutoff_is_read_from_below():
+    """Wealth 10 on (θ* − 0.02, θ*), 1.2θ elsewhere: w(θ*−) = 10, and dp*/dµ is the solver's
+    one-sided difference (the probe brackets the jump between two edges a few ulps apart;
+    the left limit must step over both, not read the value inside the bracket)."""
+    lam, mu = 0.5, 0.4
+    cutoff = kurlat.equilibrium(lambda t: 1.2 * t, lam, mu).cutoff
+    jump = lambda t: np.where((t > cutoff - 0.02) & (t < cutoff), 10.0, 1.2 * t)  # noqa: E731
+    d = kurlat.slope_decomposition(jump, lam, mu)
+    h = 1e-6
+    fd = (kurlat.equilibrium(jump, lam, mu + h).price - kurlat.equilibrium(jump, lam, mu).price) / h
+    assert d.wealth_at_cutoff == 10.0
+    assert d.slope == pytest.approx(fd, abs=1e-5) and d.slope > 0.4

@@ -658,7 +658,9 @@ class _Probe:
         start = 1.0 - theta  # in s = 1 − θ: below θ is s > start
         edges = np.append(self.edges, 1.0)
         end = float(edges[np.searchsorted(edges, start, side="right")]) if start < 1.0 else 1.0
-        if end - start <= 4 * np.spacing(max(start, end)) and end < 1.0:  # a jump at θ: step over it
+        # a jump at θ (to rounding): step over it, and over every edge of its bracket (the probe
+        # brackets a jump between two edges a few ulps apart)
+        while end - start <= 4 * np.spacing(max(start, end)) and end < 1.0:
             start, end = end, float(edges[np.searchsorted(edges, end, side="right")])
         step = min(LEFT_LIMIT_STEP, (end - start) / 4)
         if not step > 2 * np.spacing(max(start, 1e-300)):
