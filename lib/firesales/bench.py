@@ -51,7 +51,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from . import repo_root
+
+ROOT = repo_root()
 KERNEL = "python3"
 FLOOR_CELL = "import numpy, scipy, sympy, matplotlib.pyplot"
 TARGETS = {"notebook_s": 20.0, "make_test_s": 90.0, "ratio": 2.5}

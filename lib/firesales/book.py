@@ -25,9 +25,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import repo_root
 from .ledger import PAPER_STATUSES, PAPERS, STATUS_MEANING, STATUSES, Record, anchor, parse_records, to_markdown
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = repo_root()
 NOTEBOOKS = ROOT / "notebooks"
 KERNEL = "python3"
 CELL_TIMEOUT = 120

@@ -48,7 +48,9 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from . import repo_root
+
+ROOT = repo_root()
 MATHJAX_VERSION = "3.2.2"
 # npm's dist.integrity for mathjax@3.2.2 (the tarball is verified against it before use)
 MATHJAX_INTEGRITY = "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="

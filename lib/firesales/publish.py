@@ -45,7 +45,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from . import repo_root
+
+ROOT = repo_root()
 PACKAGE = "firesales"
 INSTALL_TAG = "firesales-install"  # the install cell's tag (with hide-cell: folded)
 INSTALL_CELL_ID = "firesales-install"

@@ -52,9 +52,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import repo_root
 from .book import _rel, environment, ipc_kernel_manager
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = repo_root()
 NOTEBOOKS = ROOT / "notebooks"
 KERNEL = "python3"
 CELL_TIMEOUT = 300
