@@ -758,3 +758,9 @@ def test_parameters_just_outside_the_open_unit_interval_are_refused(lam, mu):
               lambda: kurlat.pooled_price(lam, mu)):
         with pytest.raises(ValueError, match=name):
             f()
+
+
+@pytest.mark.parametrize("bad", [-0.005, 1.005])
+def test_seller_supply_refuses_probabilities_outside_the_unit_interval(bad):
+    with pytest.raises(ValueError, match="eta"):
+        kurlat.seller_supply([0.5, 0.7], [[bad, 0.5], [1.0, 0.2]], [0.0, 1.0], 0.9)
