@@ -443,3 +443,11 @@ def test_price0_numeric_with_a_transaction_cost_far_above_the_risk_premium():
     for args in [(0.0, 0.01, 0.01, 0.0, 0.0, 1000.0, 1), (0.0, 0.01, 0.01, 0.0, 0.15, 1000.0, 5)]:
         scale = args[1] * (args[2] ** 2 + args[3] ** 2 + args[4] ** 2)
         assert abs(F.price0_numeric(*args) - F.price0(*args)) <= 1e-12 * scale
+
+
+@pytest.mark.parametrize("phi", [0.0, 1.0, 1.005, -0.005])
+def test_clientele_share_outside_the_open_unit_interval_is_refused(phi):
+    """phi in (0, 1) (a 1% widened bound survived mutation testing)."""
+    for f in (F.clientele_equilibrium, F.clientele_equilibrium_numeric):
+        with pytest.raises(ValueError, match="phi"):
+            f(**BASE, phi=phi)

@@ -773,3 +773,9 @@ def test_a_jump_exactly_at_the_cutoff_is_read_from_below():
     fd = (kurlat.equilibrium(jump, lam, mu + h).price - kurlat.equilibrium(jump, lam, mu).price) / h
     assert d.wealth_at_cutoff == 10.0
     assert d.slope == pytest.approx(fd, abs=1e-5) and d.slope > 0.4
+
+
+@pytest.mark.parametrize("bad", [-0.005, 1.005])
+def test_seller_supply_refuses_probabilities_outside_the_unit_interval(bad):
+    with pytest.raises(ValueError, match="eta"):
+        kurlat.seller_supply([0.5, 0.7], [[bad, 0.5], [1.0, 0.2]], [0.0, 1.0], 0.9)
