@@ -761,18 +761,20 @@ def test_parameters_just_outside_the_open_unit_interval_are_refused(lam, mu):
             f()
 
 
-def test_a_jump_exactly_at_the_cutoff_is_read_from_below():
+@pytest.mark.parametrize("lam", [0.3, 0.3528, 0.5])
+def test_a_jump_exactly_at_the_cutoff_is_read_from_below(lam):
     """Wealth 10 on (θ* − 0.02, θ*), 1.2θ elsewhere: w(θ*−) = 10, and dp*/dµ is the solver's
     one-sided difference (the probe brackets the jump between two edges a few ulps apart;
-    the left limit must step over both, not read the value inside the bracket)."""
-    lam, mu = 0.5, 0.4
+    the left limit must step over both, not read the value inside the bracket; at λ = 0.3528
+    the cutoff lands one ulp of θ above the window's end)."""
+    mu = 0.4
     cutoff = kurlat.equilibrium(lambda t: 1.2 * t, lam, mu).cutoff
     jump = lambda t: np.where((t > cutoff - 0.02) & (t < cutoff), 10.0, 1.2 * t)  # noqa: E731
     d = kurlat.slope_decomposition(jump, lam, mu)
     h = 1e-6
     fd = (kurlat.equilibrium(jump, lam, mu + h).price - kurlat.equilibrium(jump, lam, mu).price) / h
     assert d.wealth_at_cutoff == 10.0
-    assert d.slope == pytest.approx(fd, abs=1e-5) and d.slope > 0.4
+    assert d.slope == pytest.approx(fd, abs=1e-5) and d.slope > 0.3  # a fire sale reversed
 
 
 @pytest.mark.parametrize("bad", [-0.005, 1.005])

@@ -77,9 +77,9 @@ def _glued(nb) -> dict[str, str]:
     out = {}
     for cell in nb.cells:
         for o in cell.get("outputs", []):
-            key = o.get("metadata", {}).get("scrapbook", {}).get("name")
-            if key:
-                out[key] = o.get("data", {}).get("text/plain", "")
+            scrap = o.get("metadata", {}).get("scrapbook", {})  # myst-nb's glue(..., display=False)
+            if scrap.get("name"):
+                out[scrap["name"]] = o.get("data", {}).get(scrap.get("mime_prefix", "") + "text/plain", "")
     return out
 
 

@@ -660,7 +660,7 @@ class _Probe:
         end = float(edges[np.searchsorted(edges, start, side="right")]) if start < 1.0 else 1.0
         # a jump at θ (to rounding): step over it, and over every edge of its bracket (the probe
         # brackets a jump between two edges a few ulps apart)
-        while end - start <= 4 * np.spacing(max(start, end)) and end < 1.0:
+        while end - start <= 4 * max(np.spacing(max(start, end)), np.spacing(theta)) and end < 1.0:
             start, end = end, float(edges[np.searchsorted(edges, end, side="right")])
         step = min(LEFT_LIMIT_STEP, (end - start) / 4)
         if not step > 2 * np.spacing(max(start, 1e-300)):
