@@ -91,9 +91,8 @@ def ex_ante_efficiency(panels: Sequence[Mapping]) -> None:
         "storage, with the price-taking and the planner's choices; they coincide only when all "
         "traders share one multiplier.",
         number=None,
-        alt="Welfare curves against ex-ante storage in the bank-run economy with full and with "
-        "limited participation and in the OTC economy, with vertical lines at the price-taking "
-        "and the planner's storage choices.",
+        alt="Welfare curves against ex-ante storage (" + "; ".join(p["title"] for p in panels)
+        + "), with vertical lines at the price-taking and the planner's storage choices.",
     )
 
 
