@@ -39,7 +39,6 @@ CONTRACT = {
     "productivity_payoff": dict(k_i=55.0, k=55.4, spread=0.3, N=2, regime="cournot", **B1),
     "productivity_best_response": dict(k=55.4, spread=0.3, N=2, regime="cournot", **B1),
     "productivity_min_spread": dict(N=2, regime="cournot", **B1),
-    "productivity_max_spread": dict(N=2, regime="cournot", **B1),
     "productivity_literal_equilibrium": dict(spread=0.3, **B1),
     "capital_crossing": dict(N=3, spreads=[0.15, 0.25], **B1),
     "productivity_price_bound": dict(N=2, regime="cournot", **B1),

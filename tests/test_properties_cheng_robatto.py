@@ -325,3 +325,47 @@ def test_otc_ex_ante_choices(theta_a, theta_b, prob, beta):
     S_pl = theta_a / (1 - prob * (1 - theta_a) * beta)
     assume(S_pl < theta_a / (theta_a + (1 - theta_a) * beta) * (1 - 1e-6))
     assert close(call(cr.otc_planner_s0, beta, opened), S_pl, 1e-7)
+
+
+# ------------------------------------------------------------------ the chapter's own checks
+def _normal_cdf(x):
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+@covers("log_example_constrained")
+@FAST
+@given(betas, st.one_of(log_uniform(1e-12, 3.0), st.floats(0.05, 3.0)))
+def test_log_example_constrained_is_the_lognormal_tail(beta, sigma):
+    """log eps ~ N(-sigma^2/2, sigma^2): P(eps >= beta), E[eps; eps >= beta] and P(beta <= eps < 1)
+    from the normal distribution function (a narrow shock far above beta is all constrained)."""
+    con, first_best, above = call(cr.log_example_constrained, beta, sigma)
+    lb = math.log(beta)
+    assert abs(con - _normal_cdf((-sigma**2 / 2 - lb) / sigma)) < 1e-12
+    assert abs(first_best - _normal_cdf((sigma**2 / 2 - lb) / sigma)) < 1e-12  # E eps 1{eps >= b}, E eps = 1
+    assert abs(above - (_normal_cdf(sigma / 2) - _normal_cdf((lb + sigma**2 / 2) / sigma))) < 1e-12
+
+
+def _literal_root_decimal(theta, gamma, beta):
+    """(19) with c_i = w(q) = s0 + (1 - s0) q and s_n = (1 - mu)/(1/q - beta mu), times (1 - beta mu q):
+    theta (1 - s0) beta mu q^2 - (theta (1 - s0) + s0 (1 - theta) beta mu + gamma) q + s0 (1 - theta) = 0,
+    its smaller root with 400-digit decimals."""
+    with localcontext() as ctx:
+        ctx.prec = 400
+        th, ga, b = Decimal(theta), Decimal(gamma), Decimal(beta)
+        s0, m = th + ga, (1 - th - ga) / (1 - th)
+        A, B, C = th * (1 - s0) * b * m, th * (1 - s0) + s0 * (1 - th) * b * m + ga, s0 * (1 - th)
+        return 2 * C / (B + (B * B - 4 * A * C).sqrt())
+
+
+@covers("run_price_literal")
+@FAST
+@given(masses(edge=1e-100), betas)
+def test_run_price_literal_is_the_root_of_its_quadratic(tg, beta):
+    """Impatient agents consume their whole withdrawal: the market (19) with c_i = w(q) is a
+    quadratic in q (above); its root in (0, 1) to 400 digits, and below Prop. 3.3's run price
+    (the impatient consume more of the scarce good, which needs a lower price)."""
+    theta, gamma = tg
+    q = call(cr.run_price_literal, theta, gamma, beta)
+    exact = _literal_root_decimal(theta, gamma, beta)
+    assert 0 < exact < 1 and 0 < q <= 1 and close(q, float(exact), 1e-10)
+    assert exact <= _run_root_decimal(theta, gamma, beta)  # c_i = w(q) >= q: more demand, a lower price
