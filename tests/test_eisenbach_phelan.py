@@ -292,21 +292,22 @@ def test_productivity_input_ranges():
     assert math.isfinite(ep.productivity_equilibrium(0.1).k)
 
 
-def test_cournot_underprovision_vanishes_near_phi_02():
-    """Appendix D's attenuation: at phi = 0.19 Cournot banks still under-provide somewhere;
-    at phi = 0.2 they never do (a near-tangency around alpha = 0.95, refined here)."""
-    from scipy import optimize
+def test_cournot_underprovision_vanishes_at_phi_02():
+    """Appendix D's attenuation: Cournot banks under-provide on a band of alphas that shrinks
+    as phi rises and closes at phi = (sqrt(1 + beta) - 1)/2 = 0.2 (beta = 0.96), where the two
+    regimes only touch. The band's ends are checked against the two solvers' liquidity."""
+    assert ep.underprovision_phi_bound(BETA) == pytest.approx(0.2, abs=1e-15)
+    assert ep.underprovision_band(BETA, R, 0.2) is None
 
     def gap(alpha, phi):
         return (ep.liquidity_equilibrium(alpha, BETA, R, 2, phi, "cournot").liquidity
                 - ep.liquidity_equilibrium(alpha, BETA, R, 2, phi, "walras").liquidity)
 
-    alphas = np.linspace(0.85, 0.98, 131)
-    assert min(gap(a, 0.19) for a in alphas) < 0
-    assert min(gap(a, 0.2) for a in alphas) > 0
-    res = optimize.minimize_scalar(gap, args=(0.2,), bounds=(0.9, 0.98), method="bounded",
-                                   options={"xatol": 1e-10})
-    assert 0 < res.fun < 1e-4 and 0.93 < res.x < 0.97
+    lo, hi = ep.underprovision_band(BETA, R, 0.1)
+    assert lo == pytest.approx(0.807127, abs=1e-6) and hi == pytest.approx(0.990506, abs=1e-6)
+    assert abs(gap(lo, 0.1)) < 1e-9 and abs(gap(hi, 0.1)) < 1e-9  # the solvers agree at both ends
+    assert gap((lo + hi) / 2, 0.1) < 0  # inside: Cournot banks hold less
+    assert gap(lo - 1e-3, 0.1) > 0 and gap(hi + 1e-3, 0.1) > 0  # just outside: more
     # at phi = 0 the regimes cross exactly where the Walrasian price equals beta
     assert gap(0.37, 0.0) > 0 > gap(0.375, 0.0)
 

@@ -951,12 +951,10 @@ def productivity_min_spread(N=1, regime="walras", alpha=0.85, a=0.93, n=1.0, mea
     regime = _choice("regime", regime, REGIMES)
     _prod_params(0.0, alpha, a, n, mean_A, r, A_bad)
 
+    params = dict(alpha=alpha, a=a, n=n, mean_A=mean_A, r=r, A_bad=A_bad)
+
     def funds(spread):
-        q = _prod_params(spread, alpha, a, n, mean_A, r, A_bad)
-        roots = _productivity_roots(q, N, regime)
-        if len(roots) != 1:
-            raise OutsideValidRegion(f"the {regime} condition has {len(roots)} roots at spread {spread:g}")
-        return float(_x(q["A_H"], roots[0], q))
+        return _prod_price_at(spread, N, regime, params)[1]
 
     top = 2 * (r - A_bad)  # at this spread A_H = r and f = r n > 0
     return numerics.find_root(funds, 0.0, top, name="the high type's funds as a function of A_H - A_L")
