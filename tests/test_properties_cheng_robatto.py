@@ -358,7 +358,7 @@ def _literal_root_decimal(theta, gamma, beta):
 
 
 @covers("run_price_literal")
-@FAST
+@settings(derandomize=True, deadline=None, max_examples=12)
 @given(masses(edge=1e-100), betas)
 def test_run_price_literal_is_the_root_of_its_quadratic(tg, beta):
     """Impatient agents consume their whole withdrawal: the market (19) with c_i = w(q) is a

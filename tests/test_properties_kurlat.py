@@ -319,7 +319,7 @@ def test_pooled_price_is_the_mean_quality(lam, mu):
         assert call(kurlat.pooled_price, lam, 2 * mu) >= p
 
 
-@settings(derandomize=True, deadline=None, max_examples=15, database=None)
+@settings(derandomize=True, deadline=None, max_examples=8, database=None)
 @given(step_markets())
 def test_max_distress_is_where_the_interior_cutoff_ends(market):
     """µ̄ solves (λ + e)/e ∫_0^1 w/(λ(1−θ) + e) dθ = 1, e = µ(1−λ), with the integral in closed form
