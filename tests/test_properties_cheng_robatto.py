@@ -15,6 +15,7 @@ import pytest
 from contract import call, in_range, log_uniform, public_functions
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from scipy import integrate
 
 from firesales import cheng_robatto as cr
 
@@ -125,6 +126,17 @@ def test_worked_economy_bounds_and_the_threshold_crossing(beta, sigma, rho):
     assert close(e.q * e.mean_mu, 1.0, 1e-14) and 0 <= e.share_slack <= 1 and e.consumed_share <= 1 + 1e-12
     if rho >= 1:
         assert e.q <= 1  # (10)
+    # investors with x >= beta consume all their liquidity, the others (x/beta)^(1/rho) of it:
+    # E[c]/s_bar = E min(1, (x/beta)^(1/rho)), log x ~ N(-sigma^2/(2 rho), sigma^2) (so that E x is
+    # exp(sigma^2 (rho - 1)/(2 rho))), by QUADPACK in log x; P(x < beta) by erfc
+    m, lb = -sigma**2 / (2 * rho), math.log(beta)
+    dens = lambda y: math.exp(-0.5 * ((y - m) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))  # noqa: E731
+    lo, hi = m - 40 * sigma, m + 40 * sigma
+    cut = min(max(lb, lo), hi)
+    slack = integrate.quad(lambda y: math.exp((y - lb) / rho) * dens(y), lo, cut, epsabs=1e-13, epsrel=1e-12,
+                           points=[m] if lo < m < cut else None, limit=200)[0] if cut > lo else 0.0
+    assert abs(e.consumed_share - (_normal_cdf((m - lb) / sigma) + slack)) < 1e-9
+    assert abs(e.share_slack - _normal_cdf((lb - m) / sigma)) < 1e-12
     r = call(cr.crra_threshold, beta, sigma)
     assert 0 < r <= 1
     if 0.06 < r < 0.95:  # the excess of E[MU] over 1 (quadrature inside worked_economy) changes sign at r
