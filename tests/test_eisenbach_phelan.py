@@ -395,3 +395,20 @@ def test_many_agents_without_allocating_one_entry_each():
     assert ep.strategic_sales(50.0, 30.0, 4.0, 10**9, 0.93, 1.02, 0.9, 1.0) > 0
     with pytest.raises(ValueError, match="N"):
         ep.capital_price(1.0, 3.0, 10**13, 0.93)
+
+
+def test_productivity_defaults_are_figure_b1s_caption():
+    """Every function of the productivity model defaults to Figure B1's caption (the docstrings say so)."""
+    import inspect
+
+    caption = {k: v for k, v in ep.CAPTION_B1.items() if k != "N"}
+    assert caption == {"alpha": 0.85, "a": 0.93, "n": 1.0, "mean_A": 1.05, "r": 1.02, "A_bad": 0.99}
+    checked = 0
+    for name in ep.__all__:
+        func = getattr(ep, name)
+        if not inspect.isfunction(func) or "A_bad" not in inspect.signature(func).parameters:
+            continue
+        params = inspect.signature(func).parameters
+        assert {k: params[k].default for k in caption} == caption, name
+        checked += 1
+    assert checked >= 10
