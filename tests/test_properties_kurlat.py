@@ -183,6 +183,9 @@ def test_slope_against_the_closed_form_or_refused(lam, mu, a, b):
     curve = call(kurlat.price_curve, w, lam, [mu])
     assert curve["slope"][0] == d.slope and curve["price"][0] == d.price
     assert curve["full_information"][0] == pytest.approx(min(1.0, a / (mu * (1 - lam))), rel=1e-12)
+    # the friction's discount: p* over the full-information price min(1, ∫w / (µ(1 − λ))), ∫w = a
+    assert curve["price_over_full_information"][0] == pytest.approx(d.price / min(1.0, a / (mu * (1 - lam))),
+                                                                    rel=1e-12)
     assert curve["limit_price"] == pytest.approx(call(kurlat.limit_price, a * (1 + b / 2), lam), rel=1e-15)
 
 
