@@ -39,7 +39,7 @@ Every solver validates its input (numbers only, finite, in range; ``ValueError``
 parameter), checks its own result, and raises :class:`OutsideValidRegion` (a ``ValueError``)
 when the allocation it would return leaves the model's valid region (in the productivity
 model: negative funds below :func:`productivity_min_spread`, a price of capital above 1
-beyond :func:`productivity_max_spread`), and :class:`BeyondFloatRange` where the value it
+beyond :func:`productivity_price_bound`), and :class:`BeyondFloatRange` where the value it
 would return is beyond floating point (a CRRA marginal utility at a large ``gamma``).
 Counts ``N`` are integers in [1, 10^12]; the productivity model's ``n``, ``r`` and ``mean_A``
 lie in [1e-100, 1e100] and ``alpha`` in [1e-12, 1).
