@@ -39,7 +39,6 @@ CONTRACT = {
     "productivity_payoff": dict(k_i=55.0, k=55.4, spread=0.3, N=2, regime="cournot", **B1),
     "productivity_best_response": dict(k=55.4, spread=0.3, N=2, regime="cournot", **B1),
     "productivity_min_spread": dict(N=2, regime="cournot", **B1),
-    "productivity_max_spread": dict(N=2, regime="cournot", **B1),
     "productivity_literal_equilibrium": dict(spread=0.3, **B1),
     "capital_crossing": dict(N=3, spreads=[0.15, 0.25], **B1),
     "productivity_price_bound": dict(N=2, regime="cournot", **B1),
@@ -293,21 +292,22 @@ def test_productivity_input_ranges():
     assert math.isfinite(ep.productivity_equilibrium(0.1).k)
 
 
-def test_cournot_underprovision_vanishes_near_phi_02():
-    """Appendix D's attenuation: at phi = 0.19 Cournot banks still under-provide somewhere;
-    at phi = 0.2 they never do (a near-tangency around alpha = 0.95, refined here)."""
-    from scipy import optimize
+def test_cournot_underprovision_vanishes_at_phi_02():
+    """Appendix D's attenuation: Cournot banks under-provide on a band of alphas that shrinks
+    as phi rises and closes at phi = (sqrt(1 + beta) - 1)/2 = 0.2 (beta = 0.96), where the two
+    regimes only touch. The band's ends are checked against the two solvers' liquidity."""
+    assert ep.underprovision_phi_bound(BETA) == pytest.approx(0.2, abs=1e-15)
+    assert ep.underprovision_band(BETA, R, 0.2) is None
 
     def gap(alpha, phi):
         return (ep.liquidity_equilibrium(alpha, BETA, R, 2, phi, "cournot").liquidity
                 - ep.liquidity_equilibrium(alpha, BETA, R, 2, phi, "walras").liquidity)
 
-    alphas = np.linspace(0.85, 0.98, 131)
-    assert min(gap(a, 0.19) for a in alphas) < 0
-    assert min(gap(a, 0.2) for a in alphas) > 0
-    res = optimize.minimize_scalar(gap, args=(0.2,), bounds=(0.9, 0.98), method="bounded",
-                                   options={"xatol": 1e-10})
-    assert 0 < res.fun < 1e-4 and 0.93 < res.x < 0.97
+    lo, hi = ep.underprovision_band(BETA, R, 0.1)
+    assert lo == pytest.approx(0.807127, abs=1e-6) and hi == pytest.approx(0.990506, abs=1e-6)
+    assert abs(gap(lo, 0.1)) < 1e-9 and abs(gap(hi, 0.1)) < 1e-9  # the solvers agree at both ends
+    assert gap((lo + hi) / 2, 0.1) < 0  # inside: Cournot banks hold less
+    assert gap(lo - 1e-3, 0.1) > 0 and gap(hi + 1e-3, 0.1) > 0  # just outside: more
     # at phi = 0 the regimes cross exactly where the Walrasian price equals beta
     assert gap(0.37, 0.0) > 0 > gap(0.375, 0.0)
 
@@ -395,3 +395,20 @@ def test_many_agents_without_allocating_one_entry_each():
     assert ep.strategic_sales(50.0, 30.0, 4.0, 10**9, 0.93, 1.02, 0.9, 1.0) > 0
     with pytest.raises(ValueError, match="N"):
         ep.capital_price(1.0, 3.0, 10**13, 0.93)
+
+
+def test_productivity_defaults_are_figure_b1s_caption():
+    """Every function of the productivity model defaults to Figure B1's caption (the docstrings say so)."""
+    import inspect
+
+    caption = {k: v for k, v in ep.CAPTION_B1.items() if k != "N"}
+    assert caption == {"alpha": 0.85, "a": 0.93, "n": 1.0, "mean_A": 1.05, "r": 1.02, "A_bad": 0.99}
+    checked = 0
+    for name in ep.__all__:
+        func = getattr(ep, name)
+        if not inspect.isfunction(func) or "A_bad" not in inspect.signature(func).parameters:
+            continue
+        params = inspect.signature(func).parameters
+        assert {k: params[k].default for k in caption} == caption, name
+        checked += 1
+    assert checked >= 10

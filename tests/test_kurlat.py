@@ -781,3 +781,16 @@ def test_a_jump_exactly_at_the_cutoff_is_read_from_below(lam):
 def test_seller_supply_refuses_probabilities_outside_the_unit_interval(bad):
     with pytest.raises(ValueError, match="eta"):
         kurlat.seller_supply([0.5, 0.7], [[bad, 0.5], [1.0, 0.2]], [0.0, 1.0], 0.9)
+
+
+def test_price_over_full_information_where_buyers_cannot_buy_everything():
+    """Constant wealth w = 0.2, λ = µ = 0.5: p* solves λp = w ln(1/p) (Brent), the full-information
+    price is w/(µ(1 − λ)) = 0.8 < 1, and the discount p*/0.8 is what price_curve reports."""
+    from scipy import optimize
+
+    w, lam, mu = 0.2, 0.5, 0.5
+    p = optimize.brentq(lambda x: lam * x - w * np.log(1 / x), 1e-9, 1 - 1e-12, xtol=1e-15)
+    out = kurlat.price_curve(lambda t: np.full_like(np.asarray(t, float), w), lam, [mu])
+    assert out["full_information"][0] == pytest.approx(0.8, rel=1e-12)
+    assert out["price"][0] == pytest.approx(p, rel=1e-9)
+    assert out["price_over_full_information"][0] == pytest.approx(p / 0.8, rel=1e-9)

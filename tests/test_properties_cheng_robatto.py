@@ -15,6 +15,7 @@ import pytest
 from contract import call, in_range, log_uniform, public_functions
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from scipy import integrate
 
 from firesales import cheng_robatto as cr
 
@@ -125,6 +126,17 @@ def test_worked_economy_bounds_and_the_threshold_crossing(beta, sigma, rho):
     assert close(e.q * e.mean_mu, 1.0, 1e-14) and 0 <= e.share_slack <= 1 and e.consumed_share <= 1 + 1e-12
     if rho >= 1:
         assert e.q <= 1  # (10)
+    # investors with x >= beta consume all their liquidity, the others (x/beta)^(1/rho) of it:
+    # E[c]/s_bar = E min(1, (x/beta)^(1/rho)), log x ~ N(-sigma^2/(2 rho), sigma^2) (so that E x is
+    # exp(sigma^2 (rho - 1)/(2 rho))), by QUADPACK in log x; P(x < beta) by erfc
+    m, lb = -sigma**2 / (2 * rho), math.log(beta)
+    dens = lambda y: math.exp(-0.5 * ((y - m) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))  # noqa: E731
+    lo, hi = m - 40 * sigma, m + 40 * sigma
+    cut = min(max(lb, lo), hi)
+    slack = integrate.quad(lambda y: math.exp((y - lb) / rho) * dens(y), lo, cut, epsabs=1e-13, epsrel=1e-12,
+                           points=[m] if lo < m < cut else None, limit=200)[0] if cut > lo else 0.0
+    assert abs(e.consumed_share - (_normal_cdf((m - lb) / sigma) + slack)) < 1e-9
+    assert abs(e.share_slack - _normal_cdf((lb - m) / sigma)) < 1e-12
     r = call(cr.crra_threshold, beta, sigma)
     assert 0 < r <= 1
     if 0.06 < r < 0.95:  # the excess of E[MU] over 1 (quadrature inside worked_economy) changes sign at r
@@ -325,3 +337,47 @@ def test_otc_ex_ante_choices(theta_a, theta_b, prob, beta):
     S_pl = theta_a / (1 - prob * (1 - theta_a) * beta)
     assume(S_pl < theta_a / (theta_a + (1 - theta_a) * beta) * (1 - 1e-6))
     assert close(call(cr.otc_planner_s0, beta, opened), S_pl, 1e-7)
+
+
+# ------------------------------------------------------------------ the chapter's own checks
+def _normal_cdf(x):
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+@covers("log_example_constrained")
+@FAST
+@given(betas, st.one_of(log_uniform(1e-12, 3.0), st.floats(0.05, 3.0)))
+def test_log_example_constrained_is_the_lognormal_tail(beta, sigma):
+    """log eps ~ N(-sigma^2/2, sigma^2): P(eps >= beta), E[eps; eps >= beta] and P(beta <= eps < 1)
+    from the normal distribution function (a narrow shock far above beta is all constrained)."""
+    con, first_best, above = call(cr.log_example_constrained, beta, sigma)
+    lb = math.log(beta)
+    assert abs(con - _normal_cdf((-sigma**2 / 2 - lb) / sigma)) < 1e-12
+    assert abs(first_best - _normal_cdf((sigma**2 / 2 - lb) / sigma)) < 1e-12  # E eps 1{eps >= b}, E eps = 1
+    assert abs(above - (_normal_cdf(sigma / 2) - _normal_cdf((lb + sigma**2 / 2) / sigma))) < 1e-12
+
+
+def _literal_root_decimal(theta, gamma, beta):
+    """(19) with c_i = w(q) = s0 + (1 - s0) q and s_n = (1 - mu)/(1/q - beta mu), times (1 - beta mu q):
+    theta (1 - s0) beta mu q^2 - (theta (1 - s0) + s0 (1 - theta) beta mu + gamma) q + s0 (1 - theta) = 0,
+    its smaller root with 400-digit decimals."""
+    with localcontext() as ctx:
+        ctx.prec = 400
+        th, ga, b = Decimal(theta), Decimal(gamma), Decimal(beta)
+        s0, m = th + ga, (1 - th - ga) / (1 - th)
+        A, B, C = th * (1 - s0) * b * m, th * (1 - s0) + s0 * (1 - th) * b * m + ga, s0 * (1 - th)
+        return 2 * C / (B + (B * B - 4 * A * C).sqrt())
+
+
+@covers("run_price_literal")
+@settings(derandomize=True, deadline=None, max_examples=12)
+@given(masses(edge=1e-100), betas)
+def test_run_price_literal_is_the_root_of_its_quadratic(tg, beta):
+    """Impatient agents consume their whole withdrawal: the market (19) with c_i = w(q) is a
+    quadratic in q (above); its root in (0, 1) to 400 digits, and below Prop. 3.3's run price
+    (the impatient consume more of the scarce good, which needs a lower price)."""
+    theta, gamma = tg
+    q = call(cr.run_price_literal, theta, gamma, beta)
+    exact = _literal_root_decimal(theta, gamma, beta)
+    assert 0 < exact < 1 and 0 < q <= 1 and close(q, float(exact), 1e-10)
+    assert exact <= _run_root_decimal(theta, gamma, beta)  # c_i = w(q) >= q: more demand, a lower price

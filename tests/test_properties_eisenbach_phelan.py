@@ -15,6 +15,7 @@ import pytest
 from contract import call, in_range, log_uniform, public_functions
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from scipy import optimize
 
 from firesales import eisenbach_phelan as ep
 
@@ -203,7 +204,7 @@ def test_productivity_equilibrium_clears_is_a_best_response_and_prices_at_most_o
         assert close(lit.k, e.k, 1e-12)
 
 
-@covers("productivity_min_spread", "productivity_max_spread", "capital_crossing")
+@covers("productivity_min_spread", "productivity_price_bound", "capital_crossing")
 @settings(derandomize=True, deadline=None, max_examples=4)
 @given(st.integers(1, 3), st.sampled_from(ep.REGIMES), st.floats(0.8, 0.9))
 def test_min_spread_is_where_funds_vanish_and_crossings_equalise_capital(N, regime, alpha):
@@ -211,14 +212,125 @@ def test_min_spread_is_where_funds_vanish_and_crossings_equalise_capital(N, regi
     s_min = call(ep.productivity_min_spread, N, regime, **par, refusals=ep.OutsideValidRegion)
     above = call(ep.productivity_equilibrium, s_min * (1 + 1e-6), N, regime, **par)
     assert 0 <= above.f < 1e-4 * par["r"] * par["n"]
-    s_max = call(ep.productivity_max_spread, N, regime, **par, refusals=ep.OutsideValidRegion)
+    s_max = call(ep.productivity_price_bound, N, regime, **par, refusals=ep.OutsideValidRegion)
     if s_max is not None:  # the price reaches 1 there: valid just below, refused just above
         below = ep.productivity_equilibrium(s_max * (1 - 1e-7), N, regime, **par)
-        assert 1 - 1e-5 < below.price <= 1
+        assert 1 - 1e-6 < below.price <= 1
+        # the symmetric price from the primitives: a + (x_L + x_H)/2 = a + r n - (r - A_bad) k
+        assert close(below.price, par["a"] + par["r"] * par["n"] - (par["r"] - par["A_bad"]) * below.k, 1e-12)
         with pytest.raises(ep.OutsideValidRegion, match="exceeds 1"):
             ep.productivity_equilibrium(s_max * (1 + 1e-7), N, regime, **par)
+    else:  # the price stays below 1 up to the end of the valid range
+        assert ep.productivity_equilibrium(2 * par["A_bad"] * (1 - 1e-6), N, regime, **par).price <= 1
     cross = call(ep.capital_crossing, N, [0.03, 0.1, 0.2, 0.3], **par, refusals=ep.OutsideValidRegion)
     if cross is not None:
         kc = ep.productivity_equilibrium(cross, N, "cournot", **par).k
         kp = ep.productivity_equilibrium(cross, 1, "planner", **par).k
         assert close(kc, kp, 1e-9)
+
+
+def _b4_margin(spread, N, regime, par):
+    """The equilibrium price minus the (B4) threshold (2Na + (N - 1) f)/(2Na + Nf), from its definition."""
+    e = ep.productivity_equilibrium(spread, N if regime == "cournot" else 1, regime, **par)
+    a = par["a"]
+    return e.price - (2 * N * a + (N - 1) * e.f) / (2 * N * a + N * e.f)
+
+
+@covers("b4_crossing")
+@settings(derandomize=True, deadline=None, max_examples=6)
+@given(st.integers(1, 4), st.sampled_from(["walras", "cournot"]), st.floats(0.8, 0.9))
+def test_b4_crossing_is_where_the_price_meets_the_threshold(N, regime, alpha):
+    """The margin price - (B4) threshold is ~0 at the crossing, negative below it and positive above."""
+    par = dict(B1, alpha=alpha)
+    c = call(ep.b4_crossing, N, regime, **par, refusals=ep.OutsideValidRegion)
+    if c is None:  # (B4) holds throughout: the margin is negative where the valid region starts
+        lo = ep.productivity_min_spread(N if regime == "cournot" else 1, regime, **par)
+        assert _b4_margin(lo * (1 + 1e-6), N, regime, par) < 0
+        return
+    assert abs(_b4_margin(c, N, regime, par)) < 1e-10
+    assert _b4_margin(c * (1 - 1e-5), N, regime, par) < 0
+    try:
+        above = _b4_margin(c * (1 + 1e-5), N, regime, par)
+    except ep.OutsideValidRegion:  # the crossing is where the price reaches 1 (the threshold is below 1)
+        return
+    assert above > 0
+
+
+# ---------------------------------------------------------------- Appendix D: where Cournot banks under-provide
+@covers("underprovision_phi_bound")
+@FAST
+@given(in_range(0.0, 1.0, 1e-9))
+def test_underprovision_phi_bound_is_the_tangency(beta):
+    """(sqrt(1 + beta) - 1)/2 (written with expm1/log1p), where (phi + l)^2 = beta l (1 - l) has a double root."""
+    phi = call(ep.underprovision_phi_bound, beta)
+    assert close(phi, math.expm1(0.5 * math.log1p(beta)) / 2, 1e-14)
+    b = 2 * phi - beta
+    assert abs(b * b - 4 * (1 + beta) * phi * phi) <= 1e-13 * beta * beta  # zero discriminant
+
+
+def _liquidity_gap(alpha, beta, R_, N, phi):
+    """(Cournot minus Walrasian equilibrium liquidity, the Walrasian liquidity), each from its own solver."""
+    walras = ep.liquidity_equilibrium(alpha, beta, R_, N, phi, "walras").liquidity
+    return ep.liquidity_equilibrium(alpha, beta, R_, N, phi, "cournot").liquidity - walras, walras
+
+
+@covers("underprovision_band")
+@SLOW
+@given(st.floats(0.5, 0.99), st.one_of(log_uniform(1.001, 3.0), st.floats(1.01, 1.5)), counts,
+       st.one_of(st.just(0.0), st.floats(0.0, 0.999), in_range(0.0, 1.0, 1e-6)))
+def test_underprovision_band_ends_equalise_the_regimes(beta, R_, N, t):
+    """At the band's ends the two solvers' liquidity agree; inside Cournot banks hold less, just
+    outside not less (more where the Walrasian choice is interior); at or above the phi bound
+    there is no band. (phi = 0: the band reaches alpha = 1, where l = 0.)"""
+    bound = ep.underprovision_phi_bound(beta)
+    phi = t * bound
+    band = call(ep.underprovision_band, beta, R_, phi)
+    assert band is not None and 0 < band[0] < band[1] <= 1 and (band[1] < 1 or phi == 0)
+    lo, hi = band
+    for end in band:
+        if end < 1:
+            gap, _ = call(_liquidity_gap, end, beta, R_, N, phi, refusals=ep.OutsideValidRegion)
+            assert abs(gap) < 1e-9
+    assert _liquidity_gap((lo + hi) / 2, beta, R_, N, phi)[0] < 0
+    width = hi - lo
+    for alpha in (lo - 0.1 * width, hi + 0.1 * width):
+        if 0 <= alpha < 0.995:
+            gap, walras = _liquidity_gap(alpha, beta, R_, N, phi)
+            assert gap > 0 or (gap == 0 and walras == 0)  # both at the corner l = 0
+    assert call(ep.underprovision_band, beta, R_, bound * (1 + 1e-9)) is None
+
+
+@covers("productivity_default_payoff")
+@FAST
+@given(spreads, st.integers(1, 4), st.floats(0.3, 0.999), st.lists(st.floats(0.0, 1.6), min_size=1, max_size=6))
+def test_default_payoff_from_the_primitives(spread, N, t, shares):
+    """A Cournot firm's payoff when the other sellers who cannot repay sell everything: the buyers'
+    price by bisection on (B1) with each of the N sellers selling min(D/p, k); equal to
+    productivity_payoff wherever nobody defaults."""
+    r, n, a, al = B1["r"], B1["n"], B1["a"], B1["alpha"]
+    A_L, A_H = B1["A_bad"] - spread / 2, B1["A_bad"] + spread / 2
+    A_G = (B1["mean_A"] - (1 - al) * B1["A_bad"]) / al
+    x = lambda A, k: (A - r) * k + r * n  # noqa: E731 - net cash at t = 1
+    k = t * ep._solvent_top(ep._prod_params(spread, **B1))
+    k_is = [s * k for s in shares]
+    got = call(ep.productivity_default_payoff, k_is, k, spread, N, **B1)
+    D = -x(A_L, k)  # what each other low type owes beyond its output
+    for k_i, u in zip(k_is, np.atleast_1d(got)):
+        cash = 2 * N * a + (N - 1) * x(A_H, k) + x(A_H, k_i)  # households' and buyers' funds
+        clear = lambda p: 2 * N * p + N * min(D, p * k) - cash  # noqa: E731, B023 - rises in p
+        p_h = optimize.brentq(clear, 1e-300, cash / (2 * N) + abs(D) / 2 + 1.0, xtol=1e-16, rtol=1e-15) \
+            if clear(1e-300) < 0 else -1.0
+        p_l = (2 * N * a + N * x(A_H, k) + (N - 1) * x(A_L, k) + x(A_L, k_i)) / (2 * N)  # own sales repay
+        w = (k_i + x(A_G, k_i), k_i + x(A_L, k_i) / p_l, k_i + x(A_H, k_i) / p_h)
+        ok = x(A_H, k_i) >= 0 and min(p_l, p_h, *w) > 0 and k - D / p_l > 0
+        if not ok:
+            assert u == -np.inf
+            continue
+        ref = al * math.log(w[0]) + (1 - al) / 2 * (math.log(w[1]) + math.log(w[2]))
+        assert abs(u - ref) <= 1e-11 * (1 + abs(ref))
+        if k - D / p_h > 0:  # nobody defaults: the payoff of the deviation set
+            try:
+                plain = ep.productivity_payoff(k_i, k, spread, N, "cournot", **B1)
+            except ep.OutsideValidRegion:
+                continue
+            assert abs(plain - u) <= 1e-12 * (1 + abs(u))

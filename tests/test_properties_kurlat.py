@@ -183,6 +183,9 @@ def test_slope_against_the_closed_form_or_refused(lam, mu, a, b):
     curve = call(kurlat.price_curve, w, lam, [mu])
     assert curve["slope"][0] == d.slope and curve["price"][0] == d.price
     assert curve["full_information"][0] == pytest.approx(min(1.0, a / (mu * (1 - lam))), rel=1e-12)
+    # the friction's discount: p* over the full-information price min(1, ∫w / (µ(1 − λ))), ∫w = a
+    assert curve["price_over_full_information"][0] == pytest.approx(d.price / min(1.0, a / (mu * (1 - lam))),
+                                                                    rel=1e-12)
     assert curve["limit_price"] == pytest.approx(call(kurlat.limit_price, a * (1 + b / 2), lam), rel=1e-15)
 
 
@@ -201,7 +204,8 @@ def test_constant_wealth_price_solves_its_equation(w, lam):
         # log p of the rounded p carries eps/(1 − p) relative: 4 eps·w absolute
         assert abs(lam * p - w * -math.log(p)) <= 1e-12 * lam * p + 4 * np.finfo(float).eps * w
     else:  # p = 1 − x with x ≈ λ/w: λ(1 − x) = w x(1 + x/2 + ...)
-        assert abs((1 - p) - lam / w) <= 1e-6 * lam / w + 4e-16
+        x = lam / w  # 1 − p = x − 3x²/2 + O(x³): within 2x² of x
+        assert abs((1 - p) - x) <= 2 * x * x + 4e-16
     p2 = call(kurlat.constant_wealth_price, w * 1.5, lam)
     assert p2 >= p
 
@@ -316,3 +320,26 @@ def test_pooled_price_is_the_mean_quality(lam, mu):
     assert abs(p - eps / (lam + eps)) <= 1e-12 * p
     if mu < 0.5:
         assert call(kurlat.pooled_price, lam, 2 * mu) >= p
+
+
+@settings(derandomize=True, deadline=None, max_examples=8, database=None)
+@given(step_markets())
+def test_max_distress_is_where_the_interior_cutoff_ends(market):
+    """µ̄ solves (λ + e)/e ∫_0^1 w/(λ(1−θ) + e) dθ = 1, e = µ(1−λ), with the integral in closed form
+    (Brent on µ); the equilibrium of (18)-(19) exists at µ̄(1 − 1e-7) and not at µ̄(1 + 1e-7)."""
+    edges, levels, lam, _ = market
+    w, bps = step_density(edges, levels), edges[1:-1]
+    F = lambda mu: (lam + mu * (1 - lam)) / (mu * (1 - lam)) * step_head(edges, levels, lam, mu, 1.0) - 1  # noqa: E731
+    got = call(kurlat.max_distress, w, lam, breakpoints=bps)
+    assert not isinstance(got, ValueError), got
+    if F(1.0) > 0:
+        assert got == 1.0
+        assert step_equilibrium(edges, levels, lam, 1 - 1e-9) is not None
+        return
+    ref = optimize.brentq(F, 1e-9, 1.0, xtol=1e-300, rtol=1e-15)
+    assert abs(got - ref) <= 1e-10 * ref
+    assert step_equilibrium(edges, levels, lam, got * (1 - 1e-7)) is not None
+    assert step_equilibrium(edges, levels, lam, got * (1 + 1e-7)) is None
+    eq = call(kurlat.equilibrium, w, lam, got * (1 - 1e-7), breakpoints=bps)
+    assert not isinstance(eq, ValueError), eq
+    assert isinstance(call(kurlat.equilibrium, w, lam, got * (1 + 1e-7), breakpoints=bps), numerics.NoRootError)

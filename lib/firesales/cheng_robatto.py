@@ -1284,13 +1284,19 @@ def log_example_constrained(beta, sigma) -> tuple[float, float, float]:
     def density(t):
         return math.exp(-0.5 * ((t - m) / sigma) ** 2) / norm
 
-    lo, hi, mid = math.log(beta), m + 40.0 * sigma, min(m, 0.0)
-    pts = {"points": [x for x in (m,) if lo < x < hi]}
+    # the density (and e^t times it, whose mode m + sigma^2 lies within 9 sigma of m) is below
+    # 1e-340 of its peak beyond 40 sigma of m: integrate over that window only, so that a narrow
+    # shock is not lost between QUADPACK's nodes on a long interval
+    lo, hi = max(math.log(beta), m - 40.0 * sigma), m + 40.0 * sigma
+    pts = {"points": [x for x in (m, m + sigma**2) if lo < x < hi] or None}
     consumption = numerics.quad(density, lo, hi, name="mass of constrained investors", **pts)
     first_best = numerics.quad(lambda t: math.exp(t) * density(t), lo, hi,
                                name="their first-best consumption", **pts)
-    above = numerics.quad(density, lo, 0.0, name="constrained above first best",
-                          points=[mid] if lo < mid < 0.0 else None)
+    above = 0.0
+    if lo < 0.0:
+        top = min(0.0, hi)
+        above = numerics.quad(density, lo, top, name="constrained above first best",
+                              points=[m] if lo < m < top else None)
     return consumption, first_best, above
 
 
@@ -1300,8 +1306,9 @@ def run_price_literal(theta, gamma, beta) -> float:
     Sec. 3.1 says impatient agents enjoy only t = 1 consumption: in a run they consume their
     whole withdrawal w(q) = s0 + (1 - s0) q. Non-impatient agents store as in Sec. 3.3.2 (by
     direct maximisation, :func:`run_choices`). The storage market
-    theta w(q) + (1 - theta) s_n(q) = s0 is cleared by bracketing on (0, 1): the excess is
-    negative near 0 and equals gamma (1/(1 - beta mu) - 1) > 0 at q = 1.
+    theta w(q) + (1 - theta) s_n(q) = s0 is cleared by bracketing on (0, 1]: the excess is
+    negative near 0 and equals gamma (1/(1 - beta mu) - 1) > 0 at q = 1, so the root lies
+    within O(beta) below 1 when beta is small (there 1.0 is returned, its rounding).
     """
     theta, gamma = _theta_gamma(theta, gamma)
     beta = _beta(beta)
@@ -1310,7 +1317,11 @@ def run_price_literal(theta, gamma, beta) -> float:
         w, _, s_n = _run_demands(theta, gamma, beta, q)
         return theta * w + (1.0 - theta) * s_n - (theta + gamma)
 
-    return numerics.find_root(excess, 1e-9, 1.0, name="storage market, Sec. 3.1 read literally")
+    # the root tends to 1 as beta -> 0 (the excess at q = 1 is of order beta): the bracket ends
+    # just above 1 so that the demands' last digits cannot hide it, and starts where R/q is finite
+    q = numerics.find_root(excess, max(1e-9, 1e-305 / beta), 1.0 + 1e-9,
+                           name="storage market, Sec. 3.1 read literally")
+    return min(q, 1.0)  # the root lies below 1 (the excess at 1 is positive): 1.0 is its rounding
 
 
 # ---------------------------------------------------------------- for the synthesis chapter

@@ -39,7 +39,7 @@ Every solver validates its input (numbers only, finite, in range; ``ValueError``
 parameter), checks its own result, and raises :class:`OutsideValidRegion` (a ``ValueError``)
 when the allocation it would return leaves the model's valid region (in the productivity
 model: negative funds below :func:`productivity_min_spread`, a price of capital above 1
-beyond :func:`productivity_max_spread`), and :class:`BeyondFloatRange` where the value it
+beyond :func:`productivity_price_bound`), and :class:`BeyondFloatRange` where the value it
 would return is beyond floating point (a CRRA marginal utility at a large ``gamma``).
 Counts ``N`` are integers in [1, 10^12]; the productivity model's ``n``, ``r`` and ``mean_A``
 lie in [1e-100, 1e100] and ``alpha`` in [1e-12, 1).
@@ -89,7 +89,6 @@ __all__ = [
     "productivity_payoff",
     "productivity_best_response",
     "productivity_min_spread",
-    "productivity_max_spread",
     "productivity_literal_equilibrium",
     "productivity_price_bound",
     "b4_crossing",
@@ -784,27 +783,6 @@ def _productivity_roots(q, N, regime):
                  for i in changes)
 
 
-def _price_boundary(N, regime, params, spread) -> str:
-    """Where the regime's symmetric price reaches 1 below ``spread`` (a sentence for a refusal)."""
-    def excess_price(x):
-        qx = _prod_params(x, **params)
-        roots = _productivity_roots(qx, N, regime)
-        if len(roots) != 1:
-            raise OutsideValidRegion(f"{len(roots)} roots at spread {x:g}")
-        return float(_sym_price(roots[0], qx)) - 1.0
-
-    lo = spread
-    try:
-        for _ in range(60):
-            lo *= 0.5
-            if excess_price(lo) <= 0:
-                boundary = numerics.find_root(excess_price, lo, spread, name="the price minus 1 in the spread")
-                return f"The price reaches 1 at spread = {boundary:.6g}: take a spread below it."
-    except ValueError:
-        pass
-    return "No spread below this one with a price below 1 was found."
-
-
 def productivity_equilibrium(spread, N=1, regime="walras", alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02,
                              A_bad=0.99) -> ProductivityEquilibrium:
     """Symmetric equilibrium of the rebuilt productivity-shock model (Section II, literal reading).
@@ -855,7 +833,7 @@ def productivity_equilibrium(spread, N=1, regime="walras", alpha=0.85, a=0.93, n
         raise OutsideValidRegion(
             f"outside the valid region: the {regime} price p = {p:.6g} exceeds 1, the t = 2 value of a "
             f"unit of capital (spread={spread:g}, N={N}): buyers would not spend their funds and (B2) "
-            f"fails for sellers. {_price_boundary(N, regime, params, spread)}"
+            f"fails for sellers. {_price_bound_sentence(N, regime, params)}"
         )
     clearing = p * (2 * N + N * s) - (2 * N * q["a"] + N * f)
     if abs(clearing) > 1e-9 * (2 * N * q["a"] + N * f) or abs(foc(k)) > 1e-8 * (1 + abs(foc(0.0))):
@@ -973,45 +951,13 @@ def productivity_min_spread(N=1, regime="walras", alpha=0.85, a=0.93, n=1.0, mea
     regime = _choice("regime", regime, REGIMES)
     _prod_params(0.0, alpha, a, n, mean_A, r, A_bad)
 
+    params = dict(alpha=alpha, a=a, n=n, mean_A=mean_A, r=r, A_bad=A_bad)
+
     def funds(spread):
-        q = _prod_params(spread, alpha, a, n, mean_A, r, A_bad)
-        roots = _productivity_roots(q, N, regime)
-        if len(roots) != 1:
-            raise OutsideValidRegion(f"the {regime} condition has {len(roots)} roots at spread {spread:g}")
-        return float(_x(q["A_H"], roots[0], q))
+        return _prod_price_at(spread, N, regime, params)[1]
 
     top = 2 * (r - A_bad)  # at this spread A_H = r and f = r n > 0
     return numerics.find_root(funds, 0.0, top, name="the high type's funds as a function of A_H - A_L")
-
-
-def productivity_max_spread(N=1, regime="walras", alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02,
-                            A_bad=0.99):
-    """The largest A_H - A_L at which the regime's equilibrium is valid: its price of capital reaches 1.
-
-    Above it the price exceeds 1, the t = 2 value of a unit of capital, and
-    :func:`productivity_equilibrium` refuses (buyers would not spend their funds). The
-    spread is found by Brent's method on the price minus 1, from just above
-    :func:`productivity_min_spread` (scanned on 40 points for the first crossing); ``None``
-    if the price stays at most 1 up to the end of the valid range, 2 A_bad (with Figure
-    B1's caption: the Walrasian price).
-    """
-    N = _count(N)
-    regime = _choice("regime", regime, REGIMES)
-    params = dict(alpha=alpha, a=a, n=n, mean_A=mean_A, r=r, A_bad=A_bad)
-    q = _prod_params(0.0, **params)
-
-    def excess_price(spread):
-        qx = _prod_params(spread, **params)
-        roots = _productivity_roots(qx, N, regime)
-        if len(roots) != 1:
-            raise OutsideValidRegion(f"the {regime} condition has {len(roots)} roots at spread {spread:g}")
-        return float(_sym_price(roots[0], qx)) - 1.0
-
-    lo = productivity_min_spread(N, regime, **params) * (1 + 1e-9)
-    hi = 2 * q["A_bad"] * (1 - 1e-9)
-    if excess_price(hi) <= 0 and excess_price(lo) <= 0:
-        return None
-    return numerics.find_root(excess_price, lo, hi, name="the price of capital minus 1 in the spread", scan=40)
 
 
 def productivity_literal_equilibrium(spread, alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02,
@@ -1036,21 +982,24 @@ def _prod_price_at(spread, N, regime, params):
 
 def productivity_price_bound(N=1, regime="cournot", alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02,
                              A_bad=0.99):
-    """The A_H - A_L at which the regime's bad-state price of capital reaches 1 (rebuilt model).
+    """The largest A_H - A_L at which the regime's equilibrium is valid: its bad-state price of
+    capital reaches 1 (rebuilt model).
 
-    Above it the price exceeds 1: high types would rather keep their funds than buy capital
-    that yields 1 at t = 2, and (B2) fails for sellers, so (B1)-(B4) no longer describe the
-    market and the equilibrium does not exist in the model's valid region. The price is
-    scanned on 60 spreads from ``2 (r - A_bad)`` (where ``A_H = r``) to just below
-    ``2 A_bad`` and the first crossing of 1 refined by Brent's method (to 1e-12 in the
-    spread). Returns ``None`` if the price stays below 1 on the whole range; raises
-    :class:`OutsideValidRegion` if it is already at least 1 at the lower end.
+    Above it the price exceeds 1, the t = 2 value of a unit of capital: high types would
+    rather keep their funds than buy, and (B2) fails for sellers, so (B1)-(B4) no longer
+    describe the market and :func:`productivity_equilibrium` refuses. The price is scanned on
+    60 spreads from just above :func:`productivity_min_spread` (where the valid region
+    starts) to just below ``2 A_bad`` and the first crossing of 1 refined by Brent's method
+    (to 1e-13 in the spread). Returns ``None`` if the price stays below 1 on the whole range
+    (with Figure B1's caption: the Walrasian price); raises :class:`OutsideValidRegion` if
+    it is already at least 1 where the valid region starts.
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     regime = _choice("regime", regime, REGIMES)
     params = dict(alpha=alpha, a=a, n=n, mean_A=mean_A, r=r, A_bad=A_bad)
     q = _prod_params(0.0, **params)
-    lo, hi = 2 * (q["r"] - q["A_bad"]), 2 * q["A_bad"] * (1 - 1e-9)
+    lo = productivity_min_spread(N, regime, **params) * (1 + 1e-9)
+    hi = 2 * q["A_bad"] * (1 - 1e-9)
 
     def excess(spread):
         return _prod_price_at(spread, N, regime, params)[0] - 1.0
@@ -1058,14 +1007,25 @@ def productivity_price_bound(N=1, regime="cournot", alpha=0.85, a=0.93, n=1.0, m
     grid = np.linspace(lo, hi, 60)
     values = [excess(float(s)) for s in grid]
     if values[0] >= 0:
-        raise OutsideValidRegion(f"the {regime} price is already {values[0] + 1:.6g} >= 1 at A_H = r "
-                                 f"(spread {lo:g})")
+        raise OutsideValidRegion(f"the {regime} price is already {values[0] + 1:.6g} >= 1 where the valid "
+                                 f"region starts (spread {lo:g}, the high type's funds 0)")
     up = [i for i in range(len(grid) - 1) if values[i] < 0 <= values[i + 1]]
     if not up:
         return None
     i = up[0]
     return numerics.find_root(excess, float(grid[i]), float(grid[i + 1]), xtol=1e-13,
                               name=f"the {regime} price of capital = 1")
+
+
+def _price_bound_sentence(N, regime, params) -> str:
+    """Where the regime's price reaches 1 (:func:`productivity_price_bound`), as a sentence for a refusal."""
+    try:
+        bound = productivity_price_bound(N, regime, **params)
+    except ValueError as error:
+        return f"No valid spread with a price below 1 was found ({error})."
+    if bound is None:
+        return "The price stays below 1 on the scan of the valid range: the spread is near a second crossing."
+    return f"The price reaches 1 at spread = {bound:.6g}: take a spread below it."
 
 
 def b4_crossing(N=1, regime="cournot", alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r=1.02, A_bad=0.99):
@@ -1078,7 +1038,7 @@ def b4_crossing(N=1, regime="cournot", alpha=0.85, a=0.93, n=1.0, mean_A=1.05, r
     The crossing must be the only sign change on the scan (it is checked); ``None`` if
     (B4) holds on the whole valid range.
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     regime = _choice("regime", regime, ("walras", "cournot"))
     params = dict(alpha=alpha, a=a, n=n, mean_A=mean_A, r=r, A_bad=A_bad)
     q = _prod_params(0.0, **params)
@@ -1171,7 +1131,7 @@ def productivity_default_payoff(k_i, k, spread, N=1, alpha=0.85, a=0.93, n=1.0, 
     :func:`productivity_payoff`. Where the firm itself could not stay solvent the payoff is
     ``-inf`` (a firm cannot default on its own choice). Vectorised in ``k_i``.
     """
-    N = numerics.check_positive_int("N", N)
+    N = _count(N)
     q = _prod_params(spread, alpha, a, n, mean_A, r, A_bad)
     k_i = _numbers("k_i", k_i, 0.0)
     k = numerics.check_interval("k", k, 0.0, _solvent_top(q), lo_closed=True)

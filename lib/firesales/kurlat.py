@@ -1258,10 +1258,11 @@ def max_distress(wealth: Callable, lam: float, *, breakpoints: Sequence[float] =
 
     def absorbed(mu: float) -> float:
         e = mu * (1.0 - lam)
-        f = lambda t: float(_eval_wealth(wealth, np.array([t]))[0]) / (lam * (1.0 - t) + e)
-        # 1/N varies on the scale e/λ next to θ = 1: break the interval on that scale
-        near = [1.0 - e / lam * 10.0**j for j in range(0, 16, 2)]
-        cuts = sorted({c for c in [*(points or []), *near] if 0.0 < c < 1.0})
+        # in u = 1 − θ, so that N = λu + e keeps its relative precision next to θ = 1, where
+        # 1/N peaks (1/e) and varies on the scale e/λ: the interval is broken on that scale
+        f = lambda u: float(_eval_wealth(wealth, np.array([1.0 - u]))[0]) / (lam * u + e)
+        near = [e / lam * 10.0**j for j in range(0, 16, 2)]
+        cuts = sorted({c for c in [*(1.0 - b for b in points or []), *near] if 0.0 < c < 1.0})
         return (lam + e) / e * numerics.quad(f, 0.0, 1.0, name="∫ w/N at θ* = 0", tol=1e-11,
                                              points=cuts or None, limit=400) - 1.0
 
