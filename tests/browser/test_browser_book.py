@@ -141,7 +141,9 @@ def test_no_block_scrolls_sideways_on_the_generated_pages(report):
 
 
 _JS_CAPACITY = """(n) => {
-  const pre = document.querySelector('.cell_input div.highlight pre');
+  // a visible cell's code (a folded cell's code wraps instead: the install cell comes first)
+  const pre = [...document.querySelectorAll('.cell_input div.highlight pre')]
+    .find(p => !p.closest('details') && getComputedStyle(p).whiteSpace === 'pre');
   const keep = pre.textContent;
   const cs = getComputedStyle(pre);
   const span = document.createElement('span');

@@ -150,8 +150,8 @@ def sites(tmp_path_factory, browser_ready):
     )
     shots = tmp_path_factory.mktemp("shots")
     return {
-        "good": sitecheck.check_site(good, screenshots=shots),
-        "bad": sitecheck.check_site(bad),
+        "good": sitecheck.check_site(good, screenshots=shots, workers=1),  # tiny: one browser is cheaper
+        "bad": sitecheck.check_site(bad, workers=1),
         "shots": shots,
     }
 
