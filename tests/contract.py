@@ -199,6 +199,24 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
+def call_or_refusal(func, *args, limit=2.0, **kwargs):
+    """``func(*args, **kwargs)`` within ``limit`` CPU seconds; a ``ValueError`` (a refusal,
+    which must say why) is returned for the test to inspect; any other exception, or a call
+    that runs past the limit, fails the test."""
+    old = signal.signal(signal.SIGPROF, _alarm)
+    signal.setitimer(signal.ITIMER_PROF, limit)
+    try:
+        return func(*args, **kwargs)
+    except _Timeout:
+        raise AssertionError(f"{func.__name__}{args}{kwargs} ran past {limit} s of CPU") from None
+    except ValueError as error:
+        assert str(error), "a refusal must say why"
+        return error
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
+
+
 def call(func, *args, refusals=(), limit=CALL_LIMIT, **kwargs):
     """``func(*args, **kwargs)`` within ``limit`` CPU seconds.
 

@@ -12,8 +12,6 @@ program, exact rational clearing against floating point, and the paper's signs a
 from __future__ import annotations
 
 import math
-import signal
-from contextlib import contextmanager
 from fractions import Fraction
 
 import numpy as np
@@ -23,34 +21,11 @@ from hypothesis import strategies as st
 from scipy import optimize
 
 from firesales import kurlat, numerics
+from contract import call_or_refusal as call  # a refusal is returned, anything else fails
 
 FAST = settings(derandomize=True, deadline=None, max_examples=25, database=None)
-LIMIT = 2.0  # CPU seconds per call
 
 
-@contextmanager
-def cpu_limit(seconds: float = LIMIT):
-    """Fail a call that uses more than ``seconds`` of CPU (a hang is a failure, not a wait)."""
-    def stop(signum, frame):
-        raise TimeoutError(f"call exceeded {seconds} s of CPU")
-
-    old = signal.signal(signal.SIGPROF, stop)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, old)
-
-
-def call(f, *args, **kwargs):
-    """``f(*args, **kwargs)`` under the CPU limit; a ValueError is returned (a refusal), anything else raises."""
-    with cpu_limit():
-        try:
-            return f(*args, **kwargs)
-        except ValueError as error:
-            assert str(error), "a refusal must say why"
-            return error
 
 
 def loguniform(lo: float, hi: float):
