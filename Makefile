@@ -79,10 +79,11 @@ chromium:
 
 BROWSER_TEST = FIRESALES_BROWSER_REQUIRED=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser
 
-# The strict build and the browser test (steps 4-5) run beside steps 2-3: a browser waits on
-# pages more than it computes, and the build reads only committed outputs. Step 2 runs on
-# both cores (pytest-xdist; worksteal evens out the long falsification runs); so does step 3,
-# one notebook per worker
+# nbval (step 2) runs first: it re-executes the notebooks, which write the figures in output/
+# that the build copies. The strict build and the browser test (steps 4-5) then run beside
+# pytest (step 3): a browser waits on pages more than it computes, and no test of step 3
+# writes output/. Step 3 runs on both cores (pytest-xdist; worksteal evens out the long
+# falsification runs); so does step 2, one notebook per worker
 # (--dist loadfile keeps a notebook's cells, and its kernel, on one worker, in order).
 PYTEST_N ?= 2
 
@@ -90,15 +91,14 @@ test: $(STAMP) chromium
 	@$(TIMER); \
 	$(STEP) "[1/5] the workflow files: GitHub's workflow schema and zizmor (about 1 s)"; \
 	$(CHECK_WORKFLOWS); \
+	$(STEP) "[2/5] nbval: re-execute every notebook and compare with its committed outputs (writes output/)"; \
+	nbs=$$($(PY) -c 'from firesales.book import notebook_paths, _rel; print(" ".join(_rel(p) for p in notebook_paths()))'); \
+	$(NBVAL) -n $(PYTEST_N) --dist loadfile $$nbs; \
 	lane=$$(mktemp -d); \
 	( { $(BUILD) --no-execute && $(BROWSER_TEST); } > $$lane/log 2>&1; echo $$? > $$lane/rc ) & bg=$$!; \
-	echo "== [4/5] strict book build and [5/5] browser test: started beside steps 2-3 (their output follows them)"; \
-	fail=0; \
-	$(STEP) "[2/5] pytest: the library, the falsification suite, every notebook executed in order feeding up-to-date pages"; \
-	$(PY) -m pytest -q -n $(PYTEST_N) --dist worksteal tests -m "not browser and not launch and not sweep" || fail=1; \
-	$(STEP) "[3/5] nbval: re-execute every notebook and compare with its committed outputs"; \
-	nbs=$$($(PY) -c 'from firesales.book import notebook_paths, _rel; print(" ".join(_rel(p) for p in notebook_paths()))'); \
-	$(NBVAL) -n $(PYTEST_N) --dist loadfile $$nbs || fail=1; \
+	echo "== [4/5] strict book build and [5/5] browser test: started beside step 3 (their output follows it)"; \
+	$(STEP) "[3/5] pytest: the library, the falsification suite, the ledger, the pages, re-runs"; \
+	fail=0; $(PY) -m pytest -q -n $(PYTEST_N) --dist worksteal tests -m "not browser and not launch and not sweep" || fail=1; \
 	$(STEP) "[4/5] strict book build from the committed outputs (what make book builds, without re-running) and [5/5] every page of the book in headless Chromium (screenshots: output/screenshots): waiting for them"; \
 	wait $$bg || true; cat $$lane/log; rc=$$(cat $$lane/rc 2>/dev/null || echo 1); rm -rf $$lane; \
 	[ "$$fail" = 0 ] && [ "$$rc" = 0 ]; \
