@@ -167,6 +167,7 @@ def contract_tests(module, table: dict, sizes=()):
 # Shared by the test_properties_<paper>.py files: strategies weighted to the edges of a valid
 # range, and a call under a CPU-time limit that lets through only the refusals a function
 # documents (anything else, or a hang, fails the test).
+import contextlib  # noqa: E402
 import signal  # noqa: E402
 
 from hypothesis import reject  # noqa: E402
@@ -199,22 +200,30 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
+@contextlib.contextmanager
+def _cpu_limit(func, args, kwargs, limit):
+    """Run the body within ``limit`` CPU seconds; past it, fail naming the call."""
+    old = signal.signal(signal.SIGPROF, _alarm)
+    signal.setitimer(signal.ITIMER_PROF, limit)
+    try:
+        yield
+    except _Timeout:
+        raise AssertionError(f"{func.__name__}{args}{kwargs} ran past {limit} s of CPU") from None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
+
+
 def call_or_refusal(func, *args, limit=2.0, **kwargs):
     """``func(*args, **kwargs)`` within ``limit`` CPU seconds; a ``ValueError`` (a refusal,
     which must say why) is returned for the test to inspect; any other exception, or a call
     that runs past the limit, fails the test."""
-    old = signal.signal(signal.SIGPROF, _alarm)
-    signal.setitimer(signal.ITIMER_PROF, limit)
-    try:
-        return func(*args, **kwargs)
-    except _Timeout:
-        raise AssertionError(f"{func.__name__}{args}{kwargs} ran past {limit} s of CPU") from None
-    except ValueError as error:
-        assert str(error), "a refusal must say why"
-        return error
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, old)
+    with _cpu_limit(func, args, kwargs, limit):
+        try:
+            return func(*args, **kwargs)
+        except ValueError as error:
+            assert str(error), "a refusal must say why"
+            return error
 
 
 def call(func, *args, refusals=(), limit=CALL_LIMIT, **kwargs):
@@ -224,16 +233,29 @@ def call(func, *args, refusals=(), limit=CALL_LIMIT, **kwargs):
     rejects the example (Hypothesis draws another); any other exception, or a call that
     runs past the limit, fails the test with the call in the message.
     """
-    old = signal.signal(signal.SIGPROF, _alarm)
-    signal.setitimer(signal.ITIMER_PROF, limit)
-    try:
-        return func(*args, **kwargs)
-    except _Timeout:
-        raise AssertionError(f"{func.__name__}{args}{kwargs} ran past {limit} s of CPU") from None
-    except Exception as error:  # noqa: BLE001 - the point is to sort them
-        if refusals and isinstance(error, refusals):
-            reject()
-        raise AssertionError(f"{func.__name__}{args}{kwargs} raised {type(error).__name__}: {error}") from error
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, old)
+    with _cpu_limit(func, args, kwargs, limit):
+        try:
+            return func(*args, **kwargs)
+        except _Timeout:
+            raise  # the limit's own failure, reported by _cpu_limit
+        except Exception as error:  # noqa: BLE001 - the point is to sort them
+            if refusals and isinstance(error, refusals):
+                reject()
+            raise AssertionError(f"{func.__name__}{args}{kwargs} raised {type(error).__name__}: {error}") from error
+
+
+def close(a, b, rel):
+    """``a`` and ``b`` agree to a relative ``rel`` of the larger."""
+    return abs(a - b) <= rel * max(abs(a), abs(b))
+
+
+def coverage():
+    """``(covered, covers)``: decorate a property with ``@covers("f", ...)`` for the functions
+    it exercises; a module's last test asserts ``public_functions(module) <= covered``."""
+    covered = set()
+
+    def covers(*names):
+        covered.update(names)
+        return lambda f: f
+
+    return covered, covers

@@ -12,7 +12,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction as F
 
 import pytest
-from contract import call, in_range, log_uniform, public_functions
+from contract import call, close, coverage, in_range, log_uniform, public_functions
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import integrate
@@ -36,16 +36,7 @@ def masses(draw, edge=1e-12):
     return theta, gamma
 
 
-def close(a, b, rel):
-    return abs(a - b) <= rel * max(abs(a), abs(b))
-
-
-COVERED = set()
-
-
-def covers(*names):
-    COVERED.update(names)
-    return lambda f: f
+COVERED, covers = coverage()
 
 
 def test_every_public_function_has_a_property():

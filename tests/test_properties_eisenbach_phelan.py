@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from contract import call, in_range, log_uniform, public_functions
+from contract import call, close, coverage, in_range, log_uniform, public_functions
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import optimize
@@ -28,16 +28,7 @@ gammas = st.one_of(log_uniform(1e-3, 1e3), st.floats(0.2, 5.0))
 counts = st.one_of(st.integers(1, 6), st.sampled_from([10**6, 10**12]))
 
 
-def close(a, b, rel):
-    return abs(a - b) <= rel * max(abs(a), abs(b))
-
-
-COVERED = set()
-
-
-def covers(*names):
-    COVERED.update(names)
-    return lambda f: f
+COVERED, covers = coverage()
 
 
 def test_every_public_function_has_a_property():

@@ -609,6 +609,18 @@ def lint() -> int:
 
 
 # ------------------------------------------------------------------ build
+def write_build_config(folder: Path, config: dict, *, execute: bool) -> Path:
+    """``folder/_config.yml``: the book's configuration ``config`` for one build, with the
+    notebooks' execution switched off unless ``execute`` (the HTML build and the PDF share it)."""
+    import yaml
+
+    if not execute:
+        config["execute"]["execute_notebooks"] = "off"
+    path = folder / "_config.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def build(*, execute_notebooks: bool = True, builddir: Path | None = None) -> int:
     """Fresh, strict build of the book: no stale ``_build``, no execution cache.
 
@@ -625,10 +637,7 @@ def build(*, execute_notebooks: bool = True, builddir: Path | None = None) -> in
     shutil.rmtree(builddir, ignore_errors=True)
     builddir.mkdir(parents=True)
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    if not execute_notebooks:
-        config["execute"]["execute_notebooks"] = "off"
-    config_path = builddir / "_config.yml"
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    config_path = write_build_config(builddir, config, execute=execute_notebooks)
     mode = "executing every notebook" if execute_notebooks else "rendering the committed outputs"
     print(f"== building the book ({mode}); strict: -n -W --keep-going", flush=True)
     start = time.perf_counter()

@@ -362,8 +362,6 @@ def build_pdf(*, execute: bool = True) -> int:
     ``output/pdf/``; ``make book`` offers it in the download menu when the stamp matches
     the commit it builds.
     """
-    import yaml
-
     missing = [tool for tool in ("xelatex", "latexmk") if shutil.which(tool) is None]
     if missing:
         print(f"error: {', '.join(missing)} not found: sudo apt-get install {' '.join(LATEX_PACKAGES)}",
@@ -373,11 +371,9 @@ def build_pdf(*, execute: bool = True) -> int:
     work = ROOT / "_build" / "pdf"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    config = _config()
-    if not execute:
-        config["execute"]["execute_notebooks"] = "off"
-    config_path = work / "_config.yml"
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    from .book import write_build_config
+
+    config_path = write_build_config(work, _config(), execute=execute)
     mode = "executing every notebook" if execute else "from the committed outputs"
     print(f"== LaTeX, {mode} (Jupyter Book's LaTeX builder; strict: -n -W --keep-going)", flush=True)
     cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--builder", "latex",
